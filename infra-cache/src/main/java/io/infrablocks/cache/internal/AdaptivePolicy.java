@@ -1,0 +1,353 @@
+package io.infrablocks.cache.internal;
+
+import java.util.List;
+
+/**
+ * The ADAPTIVE eviction policy: W-TinyLFU whose window size is tuned continuously by paired ghost simulations.
+ *
+ * <p><b>Algorithm.</b> The resident entries live in a {@link WindowTinyLfu}: a small LRU <em>window</em> that
+ * takes every new entry, and a segmented-LRU <em>main space</em> guarded by the TinyLFU admission filter (a
+ * window candidate replaces the main space's victim only if a {@link FrequencySketch} says it was requested more
+ * often). A big window behaves like LRU (recency-friendly workloads); a small one like a frequency-filtered SLRU
+ * (scans, loops, skewed popularity). The right share differs per workload and over time, so it is learned:
+ * <ul>
+ *   <li>Two <em>ghost simulations</em> replay the same request stream through the same layout with the window
+ *       set a little smaller ({@code f - 0.1}) and a little larger ({@code f + 0.1}) than the real one
+ *       ({@code f}). Ghosts hold only a key hash and a weight (no key, no value) and share the real frequency
+ *       sketch, so they see exactly the admission decisions the real cache would see.</li>
+ *   <li>They run on a spatial sample of the keys (hash-sampled at rate 2<sup>-b</sup>, with a ghost capacity of
+ *       {@code maximum * 2^-b} &le; {@value #GHOST_CAPACITY}), so their cost is bounded whatever the cache
+ *       size: the SHARDS sampling and miniature-simulation ideas of C. Waldspurger et al., "Efficient MRC
+ *       Construction with SHARDS" (USENIX FAST 2015) and "Cache Modeling and Optimization using Miniature
+ *       Simulations" (USENIX ATC 2017).</li>
+ *   <li>Every time the ghosts have seen {@code ghost capacity} sampled requests, the requests on which exactly
+ *       one ghost hit are compared (a sign test on paired outcomes): if one side leads by more than one standard
+ *       deviation ({@code |a - b| > sqrt(a + b)}), {@code f} moves one step ({@value #STEP} of the maximum)
+ *       towards it and the evidence restarts; otherwise the evidence is halved and kept. Comparing the two
+ *       variants on the <em>same</em> requests removes the noise that defeats plain hill climbing (which
+ *       compares hit ratios of different periods), so the policy converges quickly and stays put on stable
+ *       workloads. This replaces Caffeine's hill climber (G. Einziger, O. Eytan, R. Friedman, B. Manes,
+ *       "Adaptive Software Cache Management", Middleware 2018).</li>
+ * </ul>
+ * The window starts at 1% of the maximum (frequency-biased, so a cold cache is scan resistant from the start).
+ * Explicit removals and updates are not replayed in the ghosts: they model the request stream only.
+ *
+ * <p><b>Concurrency.</b> None inside: the cache calls every method under its eviction lock (see
+ * {@link EvictionPolicy}), and every field here, in the layout, the sketch and the ghosts, is guarded by it.
+ *
+ * <p><b>Complexity.</b> Access, add, update, remove and evict are O(1) amortized: O(1) list splices, four
+ * sketch counters, and for sampled keys two ghost steps of the same cost plus an open-addressing lookup. The
+ * sketch halves its counters once per {@code 10 * capacity} increments and a window change demotes at most the
+ * excess it created. Memory beyond the entries: the sketch (8 bytes per entry) and at most
+ * {@code 2 * }{@value #GHOST_CAPACITY} ghost nodes.
+ */
+public final class AdaptivePolicy implements EvictionPolicy {
+
+    /** Largest number of entries a ghost simulation holds (sampling keeps it at or below this). */
+    static final int GHOST_CAPACITY = 1024;
+
+    /** How far the window moves per decision, as a share of the maximum. */
+    static final double STEP = 0.02;
+
+    /** How far from the real window each ghost's window is set, as a share of the maximum. */
+    static final double SPREAD = 0.1;
+
+    /** Initial window share of the maximum. */
+    static final double INITIAL_WINDOW = 0.01;
+
+    private final FrequencySketch sketch = new FrequencySketch();
+    private final WindowTinyLfu main;
+    private long maximum;
+
+    private double windowFraction = INITIAL_WINDOW;
+    private int sampleShift;
+    private boolean sampleShiftFromCount;
+    private Ghost smaller;
+    private Ghost larger;
+    private long sampledRequests;
+    private double smallerWins;
+    private double largerWins;
+
+    /**
+     * Creates the policy.
+     *
+     * @param maximum the bound on the total weight, not negative
+     */
+    public AdaptivePolicy(long maximum) {
+        if (maximum < 0) {
+            throw new IllegalArgumentException("maximum must be >= 0 but was " + maximum);
+        }
+        this.maximum = maximum;
+        this.main = new WindowTinyLfu(maximum, windowFraction, sketch, true);
+        this.sampleShift = shiftFor(maximum);
+        resetGhosts();
+    }
+
+    @Override
+    public void onAccess(PolicyNode node) {
+        sketch.increment(node.keyHash());
+        main.onAccess(node);
+        replay(node);
+    }
+
+    @Override
+    public void onAdd(PolicyNode node) {
+        main.onAdd(node);
+        sketch.ensureCapacity(main.count());
+        sketch.increment(node.keyHash());
+        replay(node);
+    }
+
+    @Override
+    public void onUpdate(PolicyNode node, long oldWeight) {
+        sketch.increment(node.keyHash());
+        main.onUpdate(node, oldWeight);
+    }
+
+    @Override
+    public void onRemove(PolicyNode node) {
+        main.onRemove(node);
+    }
+
+    @Override
+    public PolicyNode evict() {
+        if (!sampleShiftFromCount) {
+            // First time full: size the ghost sample on the real number of entries (weights may not be 1).
+            sampleShiftFromCount = true;
+            int shift = shiftFor(main.count());
+            if (shift != sampleShift) {
+                sampleShift = shift;
+                resetGhosts();
+            }
+        }
+        return main.evict();
+    }
+
+    @Override
+    public long weightedSize() {
+        return main.weightedSize();
+    }
+
+    @Override
+    public long maximum() {
+        return maximum;
+    }
+
+    @Override
+    public void setMaximum(long maximum) {
+        if (maximum < 0) {
+            throw new IllegalArgumentException("maximum must be >= 0 but was " + maximum);
+        }
+        this.maximum = maximum;
+        main.setMaximum(maximum);
+        main.setWindowFraction(windowFraction);
+        sampleShift = shiftFor(maximum);
+        sampleShiftFromCount = false;
+        resetGhosts();
+    }
+
+    @Override
+    public List<PolicyNode> hottest(int limit) {
+        checkLimit(limit);
+        return main.hottest(limit);
+    }
+
+    @Override
+    public List<PolicyNode> coldest(int limit) {
+        checkLimit(limit);
+        return main.coldest(limit);
+    }
+
+    /** The current window share of the maximum (0 to 1), for tests and diagnostics. */
+    double windowFraction() {
+        return windowFraction;
+    }
+
+    /** The main layout, for tests. */
+    WindowTinyLfu layout() {
+        return main;
+    }
+
+    private static void checkLimit(int limit) {
+        if (limit < 0) {
+            throw new IllegalArgumentException("limit must be >= 0 but was " + limit);
+        }
+    }
+
+    /** The smallest b such that {@code entries >> b <= GHOST_CAPACITY}. */
+    private static int shiftFor(long entries) {
+        int shift = 0;
+        while ((entries >> shift) > GHOST_CAPACITY) {
+            shift++;
+        }
+        return shift;
+    }
+
+    private void resetGhosts() {
+        long ghostMaximum = Math.max(1, maximum >> sampleShift);
+        smaller = new Ghost(ghostMaximum, Math.max(0, windowFraction - SPREAD), sketch);
+        larger = new Ghost(ghostMaximum, Math.min(1, windowFraction + SPREAD), sketch);
+        sampledRequests = 0;
+        smallerWins = 0;
+        largerWins = 0;
+    }
+
+    /** Replays one request in both ghosts if its key is in the sample, and decides when a period ends. */
+    private void replay(PolicyNode node) {
+        int hash = node.keyHash();
+        if (sampleShift > 0) {
+            int x = hash * 0x9E37_79B9;
+            x ^= x >>> 16;
+            x *= 0x85EB_CA6B;
+            x ^= x >>> 13;
+            if ((x >>> (32 - sampleShift)) != 0) {
+                return;
+            }
+        }
+        long weight = node.policyWeight;
+        boolean smallerHit = smaller.request(hash, weight);
+        boolean largerHit = larger.request(hash, weight);
+        if (smallerHit != largerHit) {
+            if (smallerHit) {
+                smallerWins++;
+            } else {
+                largerWins++;
+            }
+        }
+        if (++sampledRequests >= smaller.capacityHint()) {
+            sampledRequests = 0;
+            decide();
+        }
+    }
+
+    private void decide() {
+        double threshold = Math.sqrt(smallerWins + largerWins);
+        double direction = largerWins - smallerWins > threshold ? 1 : smallerWins - largerWins > threshold ? -1 : 0;
+        if (direction == 0) {
+            smallerWins *= 0.5;
+            largerWins *= 0.5;
+            return;
+        }
+        smallerWins = 0;
+        largerWins = 0;
+        windowFraction = Math.max(0, Math.min(1, windowFraction + direction * STEP));
+        main.setWindowFraction(windowFraction);
+        smaller.setWindowFraction(Math.max(0, windowFraction - SPREAD));
+        larger.setWindowFraction(Math.min(1, windowFraction + SPREAD));
+    }
+
+    /** A ghost entry: a key hash and the weight it had when requested. */
+    private static final class GhostNode extends PolicyNode {
+        final int hash;
+
+        GhostNode(int hash, long weight) {
+            this.hash = hash;
+            this.policyWeight = weight;
+        }
+
+        @Override
+        public Object key() {
+            return hash;
+        }
+
+        @Override
+        public int keyHash() {
+            return hash;
+        }
+    }
+
+    /**
+     * A sampled simulation of the layout with its own window share: ghost nodes found by key hash in an
+     * open-addressing table (linear probing, backward-shift deletion), capacity a power of two at least twice
+     * the most nodes it can hold, so probes stay short.
+     */
+    private static final class Ghost {
+        private final WindowTinyLfu layout;
+        private final long maximum;
+        private GhostNode[] table;
+        private int mask;
+
+        Ghost(long maximum, double windowFraction, FrequencySketch sketch) {
+            this.maximum = maximum;
+            this.layout = new WindowTinyLfu(maximum, windowFraction, sketch, false);
+            int size = Integer.highestOneBit((int) Math.min(maximum, GHOST_CAPACITY) * 2 + 1) << 1;
+            this.table = new GhostNode[Math.max(16, size)];
+            this.mask = table.length - 1;
+        }
+
+        long capacityHint() {
+            return Math.max(16, Math.min(maximum, GHOST_CAPACITY));
+        }
+
+        void setWindowFraction(double fraction) {
+            layout.setWindowFraction(fraction);
+        }
+
+        /** Replays one request; true on a ghost hit. */
+        boolean request(int hash, long weight) {
+            int i = slot(hash);
+            for (GhostNode n = table[i]; n != null; n = table[i = (i + 1) & mask]) {
+                if (n.hash == hash) {
+                    layout.onAccess(n);
+                    return true;
+                }
+            }
+            GhostNode node = new GhostNode(hash, weight);
+            table[i] = node;
+            layout.onAdd(node);
+            while (layout.weightedSize() > layout.maximum()) {
+                PolicyNode victim = layout.evict();
+                if (victim == null) {
+                    break;
+                }
+                delete(((GhostNode) victim).hash);
+            }
+            if (layout.count() * 2 > table.length) {
+                grow();
+            }
+            return false;
+        }
+
+        private int slot(int hash) {
+            int x = hash * 0x9E37_79B9;
+            return (x ^ (x >>> 16)) & mask;
+        }
+
+        private void delete(int hash) {
+            int i = slot(hash);
+            while (table[i] != null && table[i].hash != hash) {
+                i = (i + 1) & mask;
+            }
+            if (table[i] == null) {
+                return;
+            }
+            table[i] = null;
+            // Backward-shift: move later entries of the probe run into the hole when that shortens their probe.
+            int hole = i;
+            for (int j = (i + 1) & mask; table[j] != null; j = (j + 1) & mask) {
+                int home = slot(table[j].hash);
+                boolean movable = hole <= j ? (home <= hole || home > j) : (home <= hole && home > j);
+                if (movable) {
+                    table[hole] = table[j];
+                    table[j] = null;
+                    hole = j;
+                }
+            }
+        }
+
+        private void grow() {
+            GhostNode[] old = table;
+            table = new GhostNode[old.length * 2];
+            mask = table.length - 1;
+            for (GhostNode n : old) {
+                if (n != null) {
+                    int i = slot(n.hash);
+                    while (table[i] != null) {
+                        i = (i + 1) & mask;
+                    }
+                    table[i] = n;
+                }
+            }
+        }
+    }
+}
