@@ -1,0 +1,791 @@
+package io.infrablocks.lb.internal;
+
+import io.infrablocks.lb.Endpoint;
+import io.infrablocks.lb.EndpointStats;
+import io.infrablocks.lb.EndpointStatus;
+import io.infrablocks.lb.LoadBalancer;
+import io.infrablocks.lb.LoadBalancerListener;
+import io.infrablocks.lb.LoadBalancerStats;
+import io.infrablocks.lb.NoAvailableEndpointException;
+import io.infrablocks.lb.OutlierDetection;
+import io.infrablocks.lb.Request;
+import io.infrablocks.lb.Selection;
+import io.infrablocks.lb.Strategy;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
+import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The load balancer.
+ *
+ * <p><b>Design.</b> Membership is copy-on-write: every add, remove or re-weight builds a new {@link
+ * Snapshot} (members array + the strategy's {@link Picker} tables) under {@code writeLock} and publishes it
+ * with one volatile write to {@code snapshot}; {@link #pick} reads that field once and never takes a lock,
+ * so membership changes never block picks (a pick on the previous snapshot sees removed members flagged
+ * {@code REMOVED} and skips them). Health is not part of the snapshot: each {@link Member} has a status
+ * bit set (draining, ejected, down, slow start, removed) changed by CAS; 0 means healthy, so the hot
+ * path reads one int per candidate and only a non-zero status takes the slow path ({@link #admitSlow}),
+ * which also ends expired ejections lazily (no timer thread for passive health).
+ *
+ * <p><b>Hot path</b> ({@code pick} then {@code success/failure/release}): one volatile read of the
+ * snapshot, the picker (see each picker's comment), one atomic add on the member's in-flight count, one
+ * re-read of its status (a member that started draining after being chosen is backed out: draining sets
+ * the bit then reads in-flight, a pick adds in-flight then reads the bit, so either the pick backs out or
+ * {@link #awaitDrained} sees the call), and one atomic add at completion. The returned {@link Selection} is
+ * the {@link Member} itself: no allocation. The clock is read only by strategies that need it (EWMA), by
+ * sticky sessions, and on slow paths.
+ *
+ * <p><b>Other state.</b> {@code writeLock} guards {@code byId} and snapshot publication. {@code ejectLock}
+ * serializes ejections so the max-ejection-percent cap holds. {@code panic} is recomputed after every
+ * health change by whoever wins {@code panicLock} (tryLock plus a dirty flag, so no caller ever waits for
+ * it). {@code drainLock}/{@code drained} wake {@link #awaitDrained} when a draining member's in-flight
+ * count reaches zero. Complexity: pick as the strategy; membership change O(n + table build).
+ */
+public final class DefaultLoadBalancer implements LoadBalancer {
+
+    private static final Logger log = LoggerFactory.getLogger(DefaultLoadBalancer.class);
+
+    static final class Snapshot {
+        final Member[] members;
+        final Picker picker;
+
+        Snapshot(Member[] members, Picker picker) {
+            this.members = members;
+            this.picker = picker;
+        }
+    }
+
+    private final String name;
+    private final Strategy strategy;
+    private final PickerFactory factory;
+    private final LongSupplier clock;
+    private final RandomGenerator random;
+    private final LoadBalancerListener listener;
+    final long ewmaDecayNanos;
+    private final boolean trackLatency;
+
+    private final int consecutiveFailures;
+    private final double failureRate;
+    private final int failureRateMinimum;
+    private final long failureRateWindowNanos;
+    private final long baseEjectionNanos;
+    private final long maxEjectionNanos;
+    private final int maxEjectionPercent;
+    private final double panicThreshold;
+    private final long slowStartNanos;
+    private final StickyTable sticky;
+    private final HealthChecker checker;
+
+    private volatile Snapshot snapshot;
+    private volatile boolean panic;
+
+    private final ReentrantLock writeLock = new ReentrantLock();
+    private final LinkedHashMap<String, Member> byId = new LinkedHashMap<>();
+    private final ReentrantLock ejectLock = new ReentrantLock();
+    private final ReentrantLock panicLock = new ReentrantLock();
+    private final AtomicBoolean panicDirty = new AtomicBoolean();
+    private final ReentrantLock drainLock = new ReentrantLock();
+    private final Condition drained = drainLock.newCondition();
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    /**
+     * Builds the balancer from validated settings; use {@code LoadBalancer.builder()}.
+     *
+     * @param config the settings
+     */
+    public DefaultLoadBalancer(LbConfig config) {
+        this.name = config.name();
+        this.strategy = config.strategy();
+        this.factory = factory(config);
+        this.clock = config.clock();
+        this.random = config.random();
+        this.listener = config.listener();
+        this.ewmaDecayNanos = config.ewmaDecayNanos();
+        this.trackLatency = config.strategyName().equals("least-response-time")
+                || config.strategyName().equals("p2c-ewma");
+        OutlierDetection od = config.outlierDetection();
+        this.consecutiveFailures = od.consecutiveFailures();
+        this.failureRate = od.failureRateThreshold();
+        this.failureRateMinimum = od.failureRateMinimumRequests();
+        this.failureRateWindowNanos = od.failureRateWindow().toNanos();
+        this.baseEjectionNanos = od.baseEjectionTime().toNanos();
+        this.maxEjectionNanos = od.maxEjectionTime().toNanos();
+        this.maxEjectionPercent = od.maxEjectionPercent();
+        this.panicThreshold = config.panicThreshold();
+        this.slowStartNanos = config.slowStartNanos();
+        this.sticky = config.stickyMaxEntries() > 0
+                ? new StickyTable(config.stickyMaxEntries(), config.stickyTtlNanos())
+                : null;
+        for (Endpoint e : config.endpoints()) {
+            byId.put(e.id(), new Member(this, e));
+        }
+        writeLock.lock();
+        try {
+            publish();
+        } finally {
+            writeLock.unlock();
+        }
+        if (config.healthCheck() != null) {
+            checker = new HealthChecker(this, config.healthCheck(), config.threadFactory());
+            for (Member m : snapshot.members) {
+                checker.schedule(m);
+            }
+        } else {
+            checker = null;
+        }
+        log.info(
+                "load balancer '{}' started: {} endpoints, strategy {}, health check {}, outlier detection {}",
+                name,
+                byId.size(),
+                strategy,
+                config.healthCheck(),
+                od);
+    }
+
+    static PickerFactory factory(LbConfig c) {
+        return factory(c.strategyName(), c.strategySize(), c.loadFactor(), c.baseName(), c.baseSize());
+    }
+
+    private static PickerFactory factory(String name, int size, double loadFactor, String baseName, int baseSize) {
+        switch (name) {
+            case "round-robin":
+                return SequencePickers.roundRobin();
+            case "weighted-round-robin":
+                return SequencePickers.smoothWeighted();
+            case "random":
+                return RandomPickers.uniform();
+            case "weighted-random":
+                return RandomPickers.weighted();
+            case "least-connections":
+                return LoadPickers.leastConnections();
+            case "least-response-time":
+                return LoadPickers.leastResponseTime();
+            case "p2c-least-connections":
+                return LoadPickers.p2c(false);
+            case "p2c-ewma":
+                return LoadPickers.p2c(true);
+            case "key-hash":
+                return HashPickers.modulo();
+            case "ring-hash":
+                return HashPickers.ring(size);
+            case "maglev":
+                return HashPickers.maglev(size);
+            case "rendezvous":
+                return HashPickers.rendezvous();
+            case "jump":
+                return HashPickers.jump();
+            case "bounded-load":
+                return HashPickers.boundedLoad(factory(baseName, baseSize, 0, null, 0), loadFactor);
+            default:
+                throw new IllegalArgumentException("unknown strategy " + name);
+        }
+    }
+
+    // ---------------------------------------------------------------- pick
+
+    @Override
+    public Selection pick(Request request) {
+        Snapshot s = snapshot;
+        Picker p = s.picker;
+        if (p == null) {
+            throw new IllegalStateException("load balancer '" + name + "' is closed");
+        }
+        if (sticky != null) {
+            String key = request.key();
+            if (key != null) {
+                return stickyPick(s, request, key);
+            }
+        }
+        long hash = request.hash();
+        if (p.usesHash && !request.hashed()) {
+            hash = nextLong();
+        }
+        return select(s, p, hash);
+    }
+
+    private Member select(Snapshot s, Picker p, long hash) {
+        for (int attempt = 0; ; attempt++) {
+            Member m = p.pick(this, hash);
+            if (m == null) {
+                throw noAvailable(s);
+            }
+            if (!p.acquires) {
+                Member.IN_FLIGHT.getAndAdd(m, 1);
+            }
+            if ((m.status & (Member.DRAINING | Member.REMOVED)) == 0) {
+                return m;
+            }
+            backOut(m);
+            if (attempt == 64) {
+                throw noAvailable(s);
+            }
+        }
+    }
+
+    private Selection stickyPick(Snapshot s, Request request, String key) {
+        long now = now();
+        StickyTable.Binding b = sticky.get(key);
+        if (b != null && now - b.expiresAt < 0) {
+            Member old = b.member;
+            if (usable(old)) {
+                Member.IN_FLIGHT.getAndAdd(old, 1);
+                if ((old.status & (Member.DRAINING | Member.REMOVED)) == 0) {
+                    b.expiresAt = now + sticky.ttlNanos;
+                    return old;
+                }
+                backOut(old);
+            }
+            Member m = select(s, s.picker, request.hash());
+            b.member = m;
+            b.expiresAt = now + sticky.ttlNanos;
+            if (m == old) {
+                return m;
+            }
+            listener.onRebound(key, old.endpoint, m.endpoint);
+            return m.rebound;
+        }
+        Member m = select(s, s.picker, request.hash());
+        sticky.put(key, m, now + sticky.ttlNanos);
+        return m;
+    }
+
+    /** Whether a member may take a call now; slow start refuses it with probability 1 - ramp. */
+    boolean admit(Member m) {
+        return m.status == 0 || admitSlow(m, true);
+    }
+
+    /** Whether a member may take a call now, ignoring slow start (callers weigh it with {@link #weightOf}). */
+    boolean usable(Member m) {
+        return m.status == 0 || admitSlow(m, false);
+    }
+
+    private boolean admitSlow(Member m, boolean slowStartSkip) {
+        int st = m.status;
+        if ((st & (Member.DRAINING | Member.REMOVED)) != 0) {
+            return false;
+        }
+        if ((st & Member.EJECTED) != 0) {
+            long now = now();
+            if (now - m.ejectedUntil < 0) {
+                return panic;
+            }
+            restore(m, now);
+            st = m.status;
+        }
+        if ((st & (Member.DOWN | Member.EJECTED)) != 0) {
+            return panic;
+        }
+        if ((st & Member.SLOW_START) != 0 && slowStartSkip) {
+            double f = slowStartFactor(m);
+            return f >= 1 || nextDouble() < f;
+        }
+        return true;
+    }
+
+    /** The member's weight times its slow-start ramp. */
+    double weightOf(Member m) {
+        int w = m.weight;
+        return (m.status & Member.SLOW_START) == 0 ? w : w * slowStartFactor(m);
+    }
+
+    private double slowStartFactor(Member m) {
+        if (slowStartNanos <= 0) {
+            m.clearBits(Member.SLOW_START);
+            return 1;
+        }
+        long elapsed = now() - m.slowStartBegin;
+        if (elapsed >= slowStartNanos) {
+            m.clearBits(Member.SLOW_START);
+            return 1;
+        }
+        return Math.max(0.1, elapsed / (double) slowStartNanos);
+    }
+
+    long now() {
+        return clock.getAsLong();
+    }
+
+    int nextInt(int bound) {
+        RandomGenerator r = random;
+        return r == null ? ThreadLocalRandom.current().nextInt(bound) : r.nextInt(bound);
+    }
+
+    long nextLong() {
+        RandomGenerator r = random;
+        return r == null ? ThreadLocalRandom.current().nextLong() : r.nextLong();
+    }
+
+    double nextDouble() {
+        RandomGenerator r = random;
+        return r == null ? ThreadLocalRandom.current().nextDouble() : r.nextDouble();
+    }
+
+    // ---------------------------------------------------------------- completion
+
+    void complete(Member m, boolean ok, long latencyNanos) {
+        if (latencyNanos < 0) {
+            throw new IllegalArgumentException("latencyNanos must be >= 0 but was " + latencyNanos);
+        }
+        int left = decrement(m);
+        if (trackLatency) {
+            long now = now();
+            m.observe(now, ok ? latencyNanos : Math.max(latencyNanos, (long) m.cost));
+        }
+        if (ok) {
+            if (m.consecutiveFailures != 0) {
+                m.consecutiveFailures = 0;
+            }
+            if (failureRate > 0) {
+                recordRate(m, false);
+            }
+        } else {
+            onFailure(m);
+        }
+        if (left == 0 && (m.status & Member.DRAINING) != 0) {
+            signalDrained();
+        }
+    }
+
+    void release(Member m) {
+        int left = decrement(m);
+        if (left == 0 && (m.status & Member.DRAINING) != 0) {
+            signalDrained();
+        }
+    }
+
+    private int decrement(Member m) {
+        int left = (int) Member.IN_FLIGHT.getAndAdd(m, -1) - 1;
+        if (left < 0) {
+            Member.IN_FLIGHT.getAndAdd(m, 1);
+            throw new IllegalStateException("endpoint '" + m.id + "' of load balancer '" + name
+                    + "' has no call in flight: a selection was completed more times than it was picked");
+        }
+        return left;
+    }
+
+    private void backOut(Member m) {
+        int left = (int) Member.IN_FLIGHT.getAndAdd(m, -1) - 1;
+        if (left == 0 && (m.status & Member.DRAINING) != 0) {
+            signalDrained();
+        }
+    }
+
+    private void onFailure(Member m) {
+        Member.FAILURES.getAndAdd(m, 1L);
+        if (consecutiveFailures > 0) {
+            int c = (int) Member.CONSECUTIVE_FAILURES.getAndAdd(m, 1) + 1;
+            if (c >= consecutiveFailures) {
+                tryEject(m, c + " consecutive failures");
+            }
+        }
+        if (failureRate > 0) {
+            recordRate(m, true);
+        }
+    }
+
+    private void recordRate(Member m, boolean failed) {
+        double rate = m.recordWindow(now(), failed, failureRateWindowNanos, failureRateMinimum);
+        if (rate >= failureRate) {
+            tryEject(m, String.format("failure rate %.1f%% >= %.1f%%", rate * 100, failureRate * 100));
+        }
+    }
+
+    private void tryEject(Member m, String reason) {
+        long duration;
+        ejectLock.lock();
+        try {
+            if ((m.status & (Member.EJECTED | Member.REMOVED)) != 0) {
+                return;
+            }
+            long now = now();
+            int total = 0;
+            int ejected = 0;
+            for (Member x : snapshot.members) {
+                if ((x.status & Member.REMOVED) != 0) {
+                    continue;
+                }
+                total++;
+                if ((x.status & Member.EJECTED) != 0 && now - x.ejectedUntil < 0) {
+                    ejected++;
+                }
+            }
+            int allowed = Math.max(1, total * maxEjectionPercent / 100);
+            if (ejected >= allowed) {
+                m.consecutiveFailures = 0;
+                log.debug(
+                        "load balancer '{}' did not eject {} ({}): {} of {} endpoints ejected, cap {}%",
+                        name, m.endpoint, reason, ejected, total, maxEjectionPercent);
+                return;
+            }
+            int times = m.ejections + 1;
+            m.ejections = times;
+            duration = baseEjectionNanos > maxEjectionNanos / times ? maxEjectionNanos : baseEjectionNanos * times;
+            m.ejectedUntil = now + duration;
+            m.setBits(Member.EJECTED);
+            m.consecutiveFailures = 0;
+            m.resetWindow(now);
+        } finally {
+            ejectLock.unlock();
+        }
+        log.warn(
+                "load balancer '{}' ejected {} for {} ms after {} (ejection #{})",
+                name,
+                m.endpoint,
+                duration / 1_000_000,
+                reason,
+                m.ejections);
+        healthChanged();
+        listener.onEjected(m.endpoint, Duration.ofNanos(duration), reason);
+    }
+
+    private void restore(Member m, long now) {
+        if (slowStartNanos > 0) {
+            m.slowStartBegin = now;
+            m.setBits(Member.SLOW_START);
+        }
+        if (m.clearBits(Member.EJECTED)) {
+            m.consecutiveFailures = 0;
+            log.info("load balancer '{}' restored {} after its ejection", name, m.endpoint);
+            healthChanged();
+            listener.onRestored(m.endpoint);
+        }
+    }
+
+    void onProbe(Member m, boolean ok, int rise, int fall) {
+        if (ok) {
+            m.checkFailures = 0;
+            if ((m.status & Member.DOWN) == 0) {
+                m.checkSuccesses = 0;
+                return;
+            }
+            if (++m.checkSuccesses >= rise) {
+                m.checkSuccesses = 0;
+                if (slowStartNanos > 0) {
+                    m.slowStartBegin = now();
+                    m.setBits(Member.SLOW_START);
+                }
+                if (m.clearBits(Member.DOWN)) {
+                    log.info("load balancer '{}': {} is up ({} checks passed)", name, m.endpoint, rise);
+                    healthChanged();
+                    listener.onHealthChanged(m.endpoint, true);
+                }
+            }
+        } else {
+            m.checkSuccesses = 0;
+            if ((m.status & Member.DOWN) != 0) {
+                m.checkFailures = 0;
+                return;
+            }
+            if (++m.checkFailures >= fall) {
+                m.checkFailures = 0;
+                if (m.setBits(Member.DOWN)) {
+                    log.warn("load balancer '{}': {} is down ({} checks failed)", name, m.endpoint, fall);
+                    healthChanged();
+                    listener.onHealthChanged(m.endpoint, false);
+                }
+            }
+        }
+    }
+
+    private void healthChanged() {
+        panicDirty.set(true);
+        while (panicDirty.get() && panicLock.tryLock()) {
+            try {
+                panicDirty.set(false);
+                recomputePanic();
+            } finally {
+                panicLock.unlock();
+            }
+        }
+    }
+
+    private void recomputePanic() {
+        long now = now();
+        int total = 0;
+        int healthy = 0;
+        for (Member m : snapshot.members) {
+            int st = m.status;
+            if ((st & (Member.DRAINING | Member.REMOVED)) != 0) {
+                continue;
+            }
+            total++;
+            boolean ejected = (st & Member.EJECTED) != 0 && now - m.ejectedUntil < 0;
+            if (!ejected && (st & Member.DOWN) == 0) {
+                healthy++;
+            }
+        }
+        boolean p = total > 0 && healthy < panicThreshold * total;
+        if (p != panic) {
+            panic = p;
+            if (p) {
+                log.warn(
+                        "load balancer '{}' in panic mode: {} of {} endpoints healthy (< {}%), picking all",
+                        name, healthy, total, panicThreshold * 100);
+            } else {
+                log.info("load balancer '{}' left panic mode: {} of {} endpoints healthy", name, healthy, total);
+            }
+            listener.onPanic(p, healthy, total);
+        }
+    }
+
+    // ---------------------------------------------------------------- draining
+
+    private void signalDrained() {
+        drainLock.lock();
+        try {
+            drained.signalAll();
+        } finally {
+            drainLock.unlock();
+        }
+    }
+
+    @Override
+    public void drain(String id) {
+        Member m = member(id);
+        if (m.setBits(Member.DRAINING)) {
+            log.info("load balancer '{}' draining {} ({} in flight)", name, m.endpoint, m.inFlight);
+            healthChanged();
+        }
+    }
+
+    @Override
+    public void undrain(String id) {
+        Member m = member(id);
+        if ((m.status & Member.DRAINING) != 0) {
+            if (slowStartNanos > 0) {
+                m.slowStartBegin = now();
+                m.setBits(Member.SLOW_START);
+            }
+            m.clearBits(Member.DRAINING);
+            log.info("load balancer '{}' re-attached {}", name, m.endpoint);
+            healthChanged();
+        }
+    }
+
+    @Override
+    public boolean awaitDrained(Endpoint endpoint, Duration timeout) throws InterruptedException {
+        Objects.requireNonNull(endpoint, "endpoint");
+        Objects.requireNonNull(timeout, "timeout");
+        Member m = member(endpoint.id());
+        if ((m.status & Member.DRAINING) == 0) {
+            throw new IllegalStateException("endpoint '" + m.id + "' of load balancer '" + name
+                    + "' is not draining; call drain(\"" + m.id + "\") first");
+        }
+        long nanos = timeout.toNanos();
+        drainLock.lock();
+        try {
+            while (m.inFlight > 0) {
+                if (nanos <= 0) {
+                    return false;
+                }
+                nanos = drained.awaitNanos(nanos);
+            }
+            return true;
+        } finally {
+            drainLock.unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------- membership
+
+    private Member member(String id) {
+        Objects.requireNonNull(id, "id");
+        writeLock.lock();
+        try {
+            Member m = byId.get(id);
+            if (m == null) {
+                throw new IllegalArgumentException(
+                        "load balancer '" + name + "' has no endpoint '" + id + "'; it has " + byId.keySet());
+            }
+            return m;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** Builds and publishes a new snapshot; caller holds writeLock. */
+    private void publish() {
+        Member[] ms = byId.values().toArray(new Member[0]);
+        snapshot = new Snapshot(ms, factory.create(ms));
+    }
+
+    private void checkOpen() {
+        if (closed.get()) {
+            throw new IllegalStateException("load balancer '" + name + "' is closed");
+        }
+    }
+
+    @Override
+    public void addEndpoint(Endpoint endpoint) {
+        Objects.requireNonNull(endpoint, "endpoint");
+        Member m;
+        writeLock.lock();
+        try {
+            checkOpen();
+            if (byId.containsKey(endpoint.id())) {
+                throw new IllegalArgumentException(
+                        "load balancer '" + name + "' already has an endpoint '" + endpoint.id() + "'");
+            }
+            m = new Member(this, endpoint);
+            if (slowStartNanos > 0) {
+                m.slowStartBegin = now();
+                m.status = Member.SLOW_START;
+            }
+            byId.put(endpoint.id(), m);
+            publish();
+        } finally {
+            writeLock.unlock();
+        }
+        if (checker != null) {
+            checker.schedule(m);
+        }
+        healthChanged();
+    }
+
+    @Override
+    public boolean removeEndpoint(String id) {
+        Objects.requireNonNull(id, "id");
+        Member m;
+        writeLock.lock();
+        try {
+            checkOpen();
+            m = byId.remove(id);
+            if (m == null) {
+                return false;
+            }
+            m.setBits(Member.REMOVED);
+            publish();
+        } finally {
+            writeLock.unlock();
+        }
+        if (checker != null) {
+            checker.cancel(m);
+        }
+        healthChanged();
+        return true;
+    }
+
+    @Override
+    public void updateEndpoint(Endpoint endpoint) {
+        Objects.requireNonNull(endpoint, "endpoint");
+        writeLock.lock();
+        try {
+            checkOpen();
+            Member m = byId.get(endpoint.id());
+            if (m == null) {
+                throw new IllegalArgumentException("load balancer '" + name + "' has no endpoint '" + endpoint.id()
+                        + "'; it has " + byId.keySet());
+            }
+            int old = m.weight;
+            m.endpoint = endpoint;
+            m.weight = endpoint.weight();
+            if (old != endpoint.weight()) {
+                publish();
+            }
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    @Override
+    public List<Endpoint> endpoints() {
+        Member[] ms = snapshot.members;
+        List<Endpoint> out = new ArrayList<>(ms.length);
+        for (Member m : ms) {
+            out.add(m.endpoint);
+        }
+        return List.copyOf(out);
+    }
+
+    @Override
+    public Strategy strategy() {
+        return strategy;
+    }
+
+    @Override
+    public LoadBalancerStats stats() {
+        long now = now();
+        Member[] ms = snapshot.members;
+        List<EndpointStats> out = new ArrayList<>(ms.length);
+        for (Member m : ms) {
+            out.add(new EndpointStats(m.endpoint, status(m, now), m.inFlight, m.failures, m.ejections, (long) m.cost));
+        }
+        return new LoadBalancerStats(name, strategy.name(), panic, sticky == null ? 0 : sticky.size(), out);
+    }
+
+    private static EndpointStatus status(Member m, long now) {
+        int st = m.status;
+        if ((st & Member.DRAINING) != 0) {
+            return EndpointStatus.DRAINING;
+        }
+        if ((st & Member.DOWN) != 0) {
+            return EndpointStatus.DOWN;
+        }
+        if ((st & Member.EJECTED) != 0 && now - m.ejectedUntil < 0) {
+            return EndpointStatus.EJECTED;
+        }
+        if ((st & Member.SLOW_START) != 0) {
+            return EndpointStatus.SLOW_START;
+        }
+        return EndpointStatus.HEALTHY;
+    }
+
+    private NoAvailableEndpointException noAvailable(Snapshot s) {
+        long now = now();
+        int healthy = 0;
+        int draining = 0;
+        int ejected = 0;
+        int down = 0;
+        for (Member m : s.members) {
+            switch (status(m, now)) {
+                case DRAINING:
+                    draining++;
+                    break;
+                case DOWN:
+                    down++;
+                    break;
+                case EJECTED:
+                    ejected++;
+                    break;
+                default:
+                    healthy++;
+            }
+        }
+        return new NoAvailableEndpointException("load balancer '" + name + "' has no available endpoint: "
+                + s.members.length + " endpoints (" + healthy + " healthy, " + draining + " draining, " + ejected
+                + " ejected, " + down + " down), panic mode " + (panic ? "on" : "off") + " (threshold "
+                + Math.round(panicThreshold * 100) + "%)");
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        writeLock.lock();
+        try {
+            snapshot = new Snapshot(snapshot.members, null);
+        } finally {
+            writeLock.unlock();
+        }
+        if (checker != null && !checker.close()) {
+            log.warn("load balancer '{}' closed but a health probe did not stop within its timeout", name);
+        }
+        log.info("load balancer '{}' closed", name);
+    }
+
+    @Override
+    public String toString() {
+        return "LoadBalancer[" + name + ", " + strategy + ", " + snapshot.members.length + " endpoints]";
+    }
+}

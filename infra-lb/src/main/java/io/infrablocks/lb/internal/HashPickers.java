@@ -1,0 +1,409 @@
+package io.infrablocks.lb.internal;
+
+import io.infrablocks.lb.Request;
+import java.util.Arrays;
+
+/**
+ * Key hashing strategies: plain modulo, ring (ketama), Maglev, rendezvous (HRW) and jump, plus consistent
+ * hashing with bounded loads over a ring or a Maglev table. All tables are built once per snapshot and
+ * read-only afterwards; a pick reads final arrays and the members' status (no lock, no allocation). Hash
+ * strategies ignore slow start (it would move keys) and fail over to their own next candidate: the next
+ * index (modulo), the next ring point, the next Maglev slot, the next-highest score (rendezvous), a
+ * rehash (jump). Endpoint identity on the ring/table/score is the 64-bit hash of the endpoint id, so a
+ * key's owner depends only on the ids present, not on their order (except for jump and modulo, which map
+ * to positions).
+ */
+final class HashPickers {
+
+    private HashPickers() {}
+
+    static PickerFactory modulo() {
+        return Modulo::new;
+    }
+
+    static PickerFactory ring(int pointsPerEndpoint) {
+        return members -> new Ring(members, pointsPerEndpoint);
+    }
+
+    static PickerFactory maglev(int tableSize) {
+        return members -> new Maglev(members, tableSize);
+    }
+
+    static PickerFactory rendezvous() {
+        return Rendezvous::new;
+    }
+
+    static PickerFactory jump() {
+        return Jump::new;
+    }
+
+    static PickerFactory boundedLoad(PickerFactory base, double loadFactor) {
+        return members -> new BoundedLoad(members, (Walk) base.create(members), loadFactor);
+    }
+
+    /** A table or ring a key walks along: the base of bounded loads. */
+    interface Walk {
+        int start(long hash);
+
+        int length();
+
+        Member at(int position);
+    }
+
+    /** {@code hash mod n} (unsigned): not consistent, documented as such. O(1). */
+    static final class Modulo extends Picker {
+        Modulo(Member[] members) {
+            super(members, true, false);
+        }
+
+        @Override
+        Member pick(DefaultLoadBalancer lb, long hash) {
+            Member[] ms = members;
+            int n = ms.length;
+            if (n == 0) {
+                return null;
+            }
+            int i = (int) Long.remainderUnsigned(hash, n);
+            Member m = ms[i];
+            return lb.usable(m) ? m : scan(lb, ms, i);
+        }
+    }
+
+    /**
+     * Consistent hashing on a ring (Karger et al. STOC 1997; ketama's virtual nodes). Each member owns
+     * {@code round(points × weight × n / totalWeight)} (at least 1) points at {@code mix(idHash + k·φ)}. A
+     * point is packed into one long: 43 high bits of position, 20 low bits of member index, so the ring is
+     * one sorted {@code long[]} searched by binary search: O(log P) per pick, O(P log P) per rebuild.
+     */
+    static final class Ring extends Picker implements Walk {
+        private static final int INDEX_BITS = 20;
+        private final long[] points;
+
+        Ring(Member[] members, int pointsPerEndpoint) {
+            super(members, true, false);
+            int n = members.length;
+            if (n >= 1 << INDEX_BITS) {
+                throw new IllegalArgumentException(
+                        "ring-hash supports at most " + ((1 << INDEX_BITS) - 1) + " endpoints but got " + n);
+            }
+            double total = 0;
+            for (Member m : members) {
+                total += m.weight;
+            }
+            int[] counts = new int[n];
+            long sum = 0;
+            for (int i = 0; i < n; i++) {
+                counts[i] = (int) Math.max(1, Math.round(pointsPerEndpoint * (double) members[i].weight * n / total));
+                sum += counts[i];
+            }
+            if (sum > 50_000_000L) {
+                throw new IllegalArgumentException("ring-hash would need " + sum + " points; at most 50000000");
+            }
+            points = new long[(int) sum];
+            int p = 0;
+            for (int i = 0; i < n; i++) {
+                long id = members[i].idHash;
+                for (int k = 0; k < counts[i]; k++) {
+                    long position = Request.mix(id + (k + 1) * 0x9E3779B97F4A7C15L) >>> (64 - 43);
+                    points[p++] = (position << INDEX_BITS) | i;
+                }
+            }
+            Arrays.sort(points);
+        }
+
+        @Override
+        public int start(long hash) {
+            long key = (hash >>> (64 - 43)) << INDEX_BITS;
+            int r = Arrays.binarySearch(points, key);
+            int i = r >= 0 ? r : -r - 1;
+            return i == points.length ? 0 : i;
+        }
+
+        @Override
+        public int length() {
+            return points.length;
+        }
+
+        @Override
+        public Member at(int position) {
+            return members[(int) (points[position] & ((1 << INDEX_BITS) - 1))];
+        }
+
+        @Override
+        Member pick(DefaultLoadBalancer lb, long hash) {
+            long[] ps = points;
+            int len = ps.length;
+            if (len == 0) {
+                return null;
+            }
+            int i = start(hash);
+            for (int k = 0; k < len; k++) {
+                Member m = at(i);
+                if (lb.usable(m)) {
+                    return m;
+                }
+                if (++i == len) {
+                    i = 0;
+                }
+            }
+            return null;
+        }
+    }
+
+    /**
+     * Maglev hashing (Eisenbud et al., NSDI 2016, section 3.4). Member i has the permutation {@code
+     * (offset_i + j × skip_i) mod M} with offset and skip from two hashes of its id; members take turns
+     * claiming their next free preferred slot until the prime-sized table is full. Weights set the turns:
+     * each round a member earns weight/maxWeight turns. A pick is one multiply-shift and one array read;
+     * failover walks to the next slot (a pseudo-random other member). Build: O(M log M) expected.
+     */
+    static final class Maglev extends Picker implements Walk {
+        private final int[] table;
+
+        Maglev(Member[] members, int tableSize) {
+            super(members, true, false);
+            int n = members.length;
+            int size = tableSize;
+            table = new int[n == 0 ? 0 : size];
+            if (n == 0) {
+                return;
+            }
+            Arrays.fill(table, -1);
+            int[] position = new int[n];
+            int[] skip = new int[n];
+            double[] rate = new double[n];
+            double[] credit = new double[n];
+            int maxWeight = 1;
+            for (Member m : members) {
+                maxWeight = Math.max(maxWeight, m.weight);
+            }
+            for (int i = 0; i < n; i++) {
+                long h1 = Request.mix(members[i].idHash ^ 0x6A09E667F3BCC908L);
+                long h2 = Request.mix(members[i].idHash ^ 0xBB67AE8584CAA73BL);
+                position[i] = (int) Long.remainderUnsigned(h1, size);
+                skip[i] = (int) Long.remainderUnsigned(h2, size - 1) + 1;
+                rate[i] = members[i].weight / (double) maxWeight;
+            }
+            int filled = 0;
+            while (filled < size) {
+                for (int i = 0; i < n && filled < size; i++) {
+                    credit[i] += rate[i];
+                    while (credit[i] >= 1 && filled < size) {
+                        credit[i] -= 1;
+                        int c = position[i];
+                        while (table[c] >= 0) {
+                            c += skip[i];
+                            if (c >= size) {
+                                c -= size;
+                            }
+                        }
+                        table[c] = i;
+                        c += skip[i];
+                        if (c >= size) {
+                            c -= size;
+                        }
+                        position[i] = c;
+                        filled++;
+                    }
+                }
+            }
+        }
+
+        @Override
+        public int start(long hash) {
+            return reduce(hash, table.length);
+        }
+
+        @Override
+        public int length() {
+            return table.length;
+        }
+
+        @Override
+        public Member at(int position) {
+            return members[table[position]];
+        }
+
+        @Override
+        Member pick(DefaultLoadBalancer lb, long hash) {
+            int[] t = table;
+            int len = t.length;
+            if (len == 0) {
+                return null;
+            }
+            int i = reduce(hash, len);
+            Member m = members[t[i]];
+            if (lb.usable(m)) {
+                return m;
+            }
+            int limit = Math.min(len, 64 * members.length);
+            for (int k = 1; k < limit; k++) {
+                if (++i == len) {
+                    i = 0;
+                }
+                m = members[t[i]];
+                if (lb.usable(m)) {
+                    return m;
+                }
+            }
+            return scan(lb, members, 0);
+        }
+    }
+
+    /**
+     * Rendezvous / highest-random-weight hashing (Thaler and Ravishankar 1998): score {@code mix(hash ^
+     * idHash)}; with unequal weights the weighted form {@code w / -ln(u)} with u the score mapped into (0,
+     * 1). Failover is exact: the best-scoring usable member is the next candidate. O(n) per pick.
+     */
+    static final class Rendezvous extends Picker {
+        private final double[] weights;
+
+        Rendezvous(Member[] members) {
+            super(members, true, false);
+            boolean equal = true;
+            for (Member m : members) {
+                equal &= m.weight == members[0].weight;
+            }
+            if (equal) {
+                weights = null;
+            } else {
+                weights = new double[members.length];
+                for (int i = 0; i < members.length; i++) {
+                    weights[i] = members[i].weight;
+                }
+            }
+        }
+
+        @Override
+        Member pick(DefaultLoadBalancer lb, long hash) {
+            Member[] ms = members;
+            Member best = null;
+            if (weights == null) {
+                long bestScore = Long.MIN_VALUE;
+                for (Member m : ms) {
+                    long score = Request.mix(hash ^ m.idHash) ^ Long.MIN_VALUE; // unsigned order
+                    if ((best == null || score > bestScore) && lb.usable(m)) {
+                        best = m;
+                        bestScore = score;
+                    }
+                }
+            } else {
+                double bestScore = -1;
+                for (int i = 0; i < ms.length; i++) {
+                    Member m = ms[i];
+                    double u = ((Request.mix(hash ^ m.idHash) >>> 11) + 0.5) * 0x1p-53;
+                    double score = weights[i] / -Math.log(u);
+                    if ((best == null || score > bestScore) && lb.usable(m)) {
+                        best = m;
+                        bestScore = score;
+                    }
+                }
+            }
+            return best;
+        }
+    }
+
+    /**
+     * Jump consistent hash (Lamping and Veach 2014): O(log n) arithmetic, no table; maps to a position
+     * in membership order, so it is minimal only for additions and removals at the end. Failover
+     * rehashes the key (up to 8 times), then scans.
+     */
+    static final class Jump extends Picker {
+        Jump(Member[] members) {
+            super(members, true, false);
+        }
+
+        static int bucket(long key, int buckets) {
+            long b = -1;
+            long j = 0;
+            while (j < buckets) {
+                b = j;
+                key = key * 2862933555777941757L + 1;
+                j = (long) ((b + 1) * ((double) (1L << 31) / (double) ((key >>> 33) + 1)));
+            }
+            return (int) b;
+        }
+
+        @Override
+        Member pick(DefaultLoadBalancer lb, long hash) {
+            Member[] ms = members;
+            int n = ms.length;
+            if (n == 0) {
+                return null;
+            }
+            int i = bucket(hash, n);
+            Member m = ms[i];
+            if (lb.usable(m)) {
+                return m;
+            }
+            for (int attempt = 1; attempt <= 8; attempt++) {
+                m = ms[bucket(Request.mix(hash + attempt * 0x9E3779B97F4A7C15L), n)];
+                if (lb.usable(m)) {
+                    return m;
+                }
+            }
+            return scan(lb, ms, i);
+        }
+    }
+
+    /**
+     * Consistent hashing with bounded loads (Mirrokni, Thorup, Zadimoghaddam, SODA 2018): with m calls in
+     * flight over n usable members, a member takes the call only while it has fewer than {@code ⌈c (m +
+     * 1) / n⌉} in flight; the key walks along the base ring/table to the next member under the cap. The
+     * in-flight unit is reserved by CAS against the cap ({@link Member#tryAcquire}), so the cap holds
+     * under concurrency too. Since c ≥ 1 some member is always under the cap; if a race leaves none, the
+     * least-loaded usable member takes the call. O(n) for the average, plus the walk.
+     */
+    static final class BoundedLoad extends Picker {
+        private final Walk walk;
+        private final double loadFactor;
+
+        BoundedLoad(Member[] members, Walk walk, double loadFactor) {
+            super(members, true, true);
+            this.walk = walk;
+            this.loadFactor = loadFactor;
+        }
+
+        static int cap(double loadFactor, long total, int usable) {
+            return (int) Math.min(Integer.MAX_VALUE, (long) Math.ceil(loadFactor * (total + 1) / usable));
+        }
+
+        @Override
+        Member pick(DefaultLoadBalancer lb, long hash) {
+            Member[] ms = members;
+            long total = 0;
+            int usable = 0;
+            for (Member m : ms) {
+                if (lb.usable(m)) {
+                    total += m.inFlight;
+                    usable++;
+                }
+            }
+            if (usable == 0) {
+                return null;
+            }
+            int cap = cap(loadFactor, total, usable);
+            int len = walk.length();
+            int i = walk.start(hash);
+            for (int k = 0; k < len; k++) {
+                Member m = walk.at(i);
+                if (lb.usable(m) && m.tryAcquire(cap)) {
+                    return m;
+                }
+                if (++i == len) {
+                    i = 0;
+                }
+            }
+            Member best = null;
+            for (Member m : ms) {
+                if (lb.usable(m) && (best == null || m.inFlight < best.inFlight)) {
+                    best = m;
+                }
+            }
+            if (best != null) {
+                Member.IN_FLIGHT.getAndAdd(best, 1);
+            }
+            return best;
+        }
+    }
+}

@@ -1,0 +1,140 @@
+package io.infrablocks.lb.internal;
+
+/**
+ * The load-aware strategies, fed by completions: weighted least-connections, least response time
+ * (peak-EWMA), and power of two choices over either load.
+ *
+ * <p>Load of a member: least-connections uses {@code (inFlight + 1) / weight}; the EWMA strategies use
+ * Finagle/Linkerd's peak-EWMA load {@code cost × (inFlight + 1) / weight}, where {@code cost} is the latency
+ * estimate decayed to now ({@link Member#cost(long)}); a member without any sample yet costs 0 when idle
+ * and a large penalty plus its pending count otherwise (so an endpoint that never answers cannot become a
+ * black hole). Weights include the slow-start ramp ({@link DefaultLoadBalancer#weightOf}).
+ *
+ * <p>Least-connections and least response time scan all members from a random start (random tie
+ * breaking): O(n). Power of two choices (Mitzenmacher 2001) draws two distinct members from one random
+ * long and keeps the lighter: O(1); if one of the two is refused the other is taken, if both are, it
+ * draws again (4 times) and then scans. All reads are racy snapshots of atomics: no lock, no allocation.
+ */
+final class LoadPickers {
+
+    /** Load of a member with calls in flight but no latency sample yet (about 2.8 hours in ns). */
+    static final double PENALTY = 1e13;
+
+    private LoadPickers() {}
+
+    static PickerFactory leastConnections() {
+        return members -> new Scan(members, false);
+    }
+
+    static PickerFactory leastResponseTime() {
+        return members -> new Scan(members, true);
+    }
+
+    static PickerFactory p2c(boolean ewma) {
+        return members -> new TwoChoices(members, ewma);
+    }
+
+    static double ewmaLoad(Member m, long now) {
+        double c = m.cost(now);
+        int pending = m.inFlight;
+        if (c == 0) {
+            return pending == 0 ? 0 : PENALTY + pending;
+        }
+        return c * (pending + 1);
+    }
+
+    static final class Scan extends Picker {
+        private final boolean ewma;
+
+        Scan(Member[] members, boolean ewma) {
+            super(members, false, false);
+            this.ewma = ewma;
+        }
+
+        @Override
+        Member pick(DefaultLoadBalancer lb, long hash) {
+            Member[] ms = members;
+            int n = ms.length;
+            if (n == 0) {
+                return null;
+            }
+            long now = ewma ? lb.now() : 0;
+            int i = n == 1 ? 0 : lb.nextInt(n);
+            Member best = null;
+            double bestLoad = Double.MAX_VALUE;
+            for (int k = 0; k < n; k++) {
+                Member m = ms[i];
+                if (lb.usable(m)) {
+                    double load = (ewma ? ewmaLoad(m, now) : m.inFlight + 1) / lb.weightOf(m);
+                    if (best == null || load < bestLoad) {
+                        best = m;
+                        bestLoad = load;
+                    }
+                }
+                if (++i == n) {
+                    i = 0;
+                }
+            }
+            return best;
+        }
+    }
+
+    static final class TwoChoices extends Picker {
+        private final boolean ewma;
+
+        TwoChoices(Member[] members, boolean ewma) {
+            super(members, false, false);
+            this.ewma = ewma;
+        }
+
+        @Override
+        Member pick(DefaultLoadBalancer lb, long hash) {
+            Member[] ms = members;
+            int n = ms.length;
+            if (n <= 1) {
+                return n == 1 && lb.usable(ms[0]) ? ms[0] : null;
+            }
+            long now = ewma ? lb.now() : 0;
+            for (int attempt = 0; attempt < 4; attempt++) {
+                long r = lb.nextLong();
+                int i = reduce(r, n);
+                int j = reduce(r << 32, n - 1);
+                if (j >= i) {
+                    j++;
+                }
+                Member a = ms[i];
+                Member b = ms[j];
+                boolean ua = lb.usable(a);
+                boolean ub = lb.usable(b);
+                if (ua && ub) {
+                    return load(lb, a, now) <= load(lb, b, now) ? a : b;
+                }
+                if (ua) {
+                    return a;
+                }
+                if (ub) {
+                    return b;
+                }
+            }
+            Member best = null;
+            double bestLoad = Double.MAX_VALUE;
+            for (Member m : ms) {
+                if (lb.usable(m)) {
+                    double load = load(lb, m, now);
+                    if (best == null || load < bestLoad) {
+                        best = m;
+                        bestLoad = load;
+                    }
+                }
+            }
+            return best;
+        }
+
+        private double load(DefaultLoadBalancer lb, Member m, long now) {
+            if (ewma) {
+                return ewmaLoad(m, now) / lb.weightOf(m);
+            }
+            return (m.inFlight + 1) / lb.weightOf(m);
+        }
+    }
+}

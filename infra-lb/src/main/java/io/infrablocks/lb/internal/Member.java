@@ -1,0 +1,238 @@
+package io.infrablocks.lb.internal;
+
+import io.infrablocks.lb.Endpoint;
+import io.infrablocks.lb.Request;
+import io.infrablocks.lb.Selection;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * The balancer's per-endpoint state, and at the same time the preallocated {@link Selection} handle a pick
+ * returns (so a pick allocates nothing).
+ *
+ * <p>Concurrency: {@code status} is a set of bits changed by CAS ({@link #setBits}, {@link #clearBits});
+ * 0 means healthy and attached, so the hot path tests one volatile int. {@code inFlight} changes only by
+ * atomic add (or CAS for bounded loads). The peak-EWMA pair ({@code cost}, {@code costStamp}) is written
+ * under this object's monitor (short, non-blocking) and read racily by pickers: a torn pair only skews
+ * one decay. The failure-rate window is guarded by the monitor too. Everything else is volatile and
+ * written on rare paths.
+ */
+public final class Member implements Selection {
+
+    /** Gets no new picks. */
+    static final int DRAINING = 1;
+    /** Ejected by passive outlier detection until {@link #ejectedUntil}. */
+    static final int EJECTED = 2;
+    /** Failed its active health check. */
+    static final int DOWN = 4;
+    /** Ramping up since {@link #slowStartBegin}. */
+    static final int SLOW_START = 8;
+    /** No longer a member. */
+    static final int REMOVED = 16;
+
+    static final VarHandle STATUS;
+    static final VarHandle IN_FLIGHT;
+    static final VarHandle CONSECUTIVE_FAILURES;
+    static final VarHandle FAILURES;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            STATUS = l.findVarHandle(Member.class, "status", int.class);
+            IN_FLIGHT = l.findVarHandle(Member.class, "inFlight", int.class);
+            CONSECUTIVE_FAILURES = l.findVarHandle(Member.class, "consecutiveFailures", int.class);
+            FAILURES = l.findVarHandle(Member.class, "failures", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    final DefaultLoadBalancer lb;
+    final String id;
+    /** Hash of the id, the endpoint's identity for the hash strategies. */
+    final long idHash;
+
+    final Rebound rebound = new Rebound();
+
+    volatile Endpoint endpoint;
+    volatile int weight;
+    volatile int status;
+    volatile int inFlight;
+    volatile int consecutiveFailures;
+    volatile long failures;
+    volatile long ejectedUntil;
+    volatile int ejections;
+    volatile long slowStartBegin;
+
+    // peak EWMA, written under the monitor
+    volatile double cost;
+    volatile long costStamp;
+
+    // failure-rate window, guarded by the monitor
+    private long windowStart;
+    private int windowCalls;
+    private int windowFailures;
+
+    // active health, confined to the (non-overlapping) check task of this member
+    int checkSuccesses;
+    int checkFailures;
+
+    Member(DefaultLoadBalancer lb, Endpoint endpoint) {
+        this.lb = lb;
+        this.id = endpoint.id();
+        this.idHash = Request.hash(endpoint.id());
+        this.endpoint = endpoint;
+        this.weight = endpoint.weight();
+    }
+
+    @Override
+    public Endpoint endpoint() {
+        return endpoint;
+    }
+
+    @Override
+    public boolean rebound() {
+        return false;
+    }
+
+    @Override
+    public void success(long latencyNanos) {
+        lb.complete(this, true, latencyNanos);
+    }
+
+    @Override
+    public void failure(long latencyNanos) {
+        lb.complete(this, false, latencyNanos);
+    }
+
+    @Override
+    public void release() {
+        lb.release(this);
+    }
+
+    boolean setBits(int bits) {
+        for (; ; ) {
+            int s = status;
+            if ((s & bits) == bits) {
+                return false;
+            }
+            if (STATUS.compareAndSet(this, s, s | bits)) {
+                return true;
+            }
+        }
+    }
+
+    boolean clearBits(int bits) {
+        for (; ; ) {
+            int s = status;
+            if ((s & bits) == 0) {
+                return false;
+            }
+            if (STATUS.compareAndSet(this, s, s & ~bits)) {
+                return true;
+            }
+        }
+    }
+
+    /** Reserves one in-flight unit if fewer than {@code cap} are in flight (bounded loads). */
+    boolean tryAcquire(int cap) {
+        for (; ; ) {
+            int v = inFlight;
+            if (v >= cap) {
+                return false;
+            }
+            if (IN_FLIGHT.compareAndSet(this, v, v + 1)) {
+                return true;
+            }
+        }
+    }
+
+    /** Finagle's peak EWMA: a sample above the estimate replaces it, others are averaged with decay. */
+    synchronized void observe(long now, long latencyNanos) {
+        double rtt = Math.max(0, latencyNanos);
+        double c = cost;
+        long td = Math.max(0, now - costStamp);
+        double w = Math.exp(-td / (double) lb.ewmaDecayNanos);
+        cost = rtt > c ? rtt : c * w + rtt * (1 - w);
+        costStamp = now;
+    }
+
+    /** The estimate decayed to {@code now} (an idle endpoint slowly becomes attractive again). */
+    double cost(long now) {
+        double c = cost;
+        if (c == 0) {
+            return 0;
+        }
+        long td = now - costStamp;
+        return td <= 0 ? c : c * Math.exp(-td / (double) lb.ewmaDecayNanos);
+    }
+
+    /** Records one completion in the failure-rate window; returns the rate when a full window ended. */
+    synchronized double recordWindow(long now, boolean failed, long windowNanos, int minimum) {
+        if (windowCalls == 0 && windowStart == 0) {
+            windowStart = now;
+        }
+        double rate = -1;
+        if (now - windowStart >= windowNanos) {
+            if (windowCalls >= minimum) {
+                rate = windowFailures / (double) windowCalls;
+            }
+            windowStart = now;
+            windowCalls = 0;
+            windowFailures = 0;
+        }
+        windowCalls++;
+        if (failed) {
+            windowFailures++;
+        }
+        if (rate < 0 && windowCalls >= minimum) {
+            // judge as soon as the minimum is reached inside the window
+            rate = windowFailures / (double) windowCalls;
+        }
+        return rate;
+    }
+
+    synchronized void resetWindow(long now) {
+        windowStart = now;
+        windowCalls = 0;
+        windowFailures = 0;
+    }
+
+    @Override
+    public String toString() {
+        return "Selection[" + endpoint + ", inFlight=" + inFlight + ", status=" + status + "]";
+    }
+
+    /** The same member, reporting that a sticky key was rebound to it. */
+    final class Rebound implements Selection {
+        @Override
+        public Endpoint endpoint() {
+            return endpoint;
+        }
+
+        @Override
+        public boolean rebound() {
+            return true;
+        }
+
+        @Override
+        public void success(long latencyNanos) {
+            lb.complete(Member.this, true, latencyNanos);
+        }
+
+        @Override
+        public void failure(long latencyNanos) {
+            lb.complete(Member.this, false, latencyNanos);
+        }
+
+        @Override
+        public void release() {
+            lb.release(Member.this);
+        }
+
+        @Override
+        public String toString() {
+            return "Selection[" + endpoint + ", rebound]";
+        }
+    }
+}

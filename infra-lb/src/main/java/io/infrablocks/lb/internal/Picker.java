@@ -1,0 +1,52 @@
+package io.infrablocks.lb.internal;
+
+/**
+ * One strategy's immutable view of one membership snapshot: rebuilt (copy-on-write) on every membership
+ * or weight change and published with the snapshot through one volatile write, so {@link #pick} reads
+ * plain final fields. Shared mutable state (a round-robin cursor) lives in the {@link PickerFactory} and
+ * survives rebuilds. A picker consults the balancer for each candidate's health ({@link
+ * DefaultLoadBalancer#admit}, {@link DefaultLoadBalancer#usable}) and walks to its own next candidate when
+ * one is refused: that is the failover of every strategy.
+ */
+abstract class Picker {
+
+    final Member[] members;
+    /** Whether the picker reads the request hash (a keyless request then gets a random one). */
+    final boolean usesHash;
+    /** Whether {@link #pick} already reserved the in-flight unit (bounded loads, by CAS). */
+    final boolean acquires;
+
+    Picker(Member[] members, boolean usesHash, boolean acquires) {
+        this.members = members;
+        this.usesHash = usesHash;
+        this.acquires = acquires;
+    }
+
+    /**
+     * Chooses a member.
+     *
+     * @return the member, or null when none may take the call
+     */
+    abstract Member pick(DefaultLoadBalancer lb, long hash);
+
+    /** The first member from {@code start} that may take a call, ignoring slow start; null if none. */
+    static Member scan(DefaultLoadBalancer lb, Member[] ms, int start) {
+        int n = ms.length;
+        int i = start;
+        for (int k = 0; k < n; k++) {
+            Member m = ms[i];
+            if (lb.usable(m)) {
+                return m;
+            }
+            if (++i == n) {
+                i = 0;
+            }
+        }
+        return null;
+    }
+
+    /** Lemire's multiply-shift reduction of the high 32 bits of {@code hash} into [0, n). */
+    static int reduce(long hash, int n) {
+        return (int) (((hash >>> 32) * n) >>> 32);
+    }
+}

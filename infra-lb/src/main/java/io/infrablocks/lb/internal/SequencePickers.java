@@ -1,0 +1,163 @@
+package io.infrablocks.lb.internal;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Round-robin and nginx smooth weighted round-robin.
+ *
+ * <p>Round-robin: a shared {@link AtomicInteger} cursor (one {@code getAndIncrement} per pick) indexes the
+ * members modulo n; a refused member passes the turn to the next one. The cursor's sign bit is masked, so
+ * at 2^31 picks the rotation restarts once (a single jump in the order).
+ *
+ * <p>Smooth weighted round-robin (nginx, {@code ngx_http_upstream_get_peer}, Maxim Dounin 2012): every
+ * step adds each weight to a current value, picks the largest (the first on ties) and subtracts the total
+ * weight from it; weights {5, 1, 1} give {@code a a b a c a a}. That sequence is periodic with period
+ * total/gcd, and depends only on the weights, so it is precomputed once per snapshot into {@code schedule}
+ * (O(period × n) at rebuild) and a pick is one atomic increment and one array read: O(1), lock-free,
+ * exact over every full period and as smooth as nginx's in one thread. Periods longer than {@value
+ * #MAX_PERIOD} are scaled down proportionally (ratios then hold to within 1/{@value #MAX_PERIOD}). A
+ * refused member's slot passes to the next entry of the schedule.
+ */
+final class SequencePickers {
+
+    static final int MAX_PERIOD = 1 << 16;
+
+    private SequencePickers() {}
+
+    static PickerFactory roundRobin() {
+        AtomicInteger cursor = new AtomicInteger();
+        return members -> new RoundRobin(members, cursor);
+    }
+
+    static PickerFactory smoothWeighted() {
+        AtomicInteger cursor = new AtomicInteger();
+        return members -> new SmoothWeighted(members, cursor);
+    }
+
+    static final class RoundRobin extends Picker {
+        private final AtomicInteger cursor;
+
+        RoundRobin(Member[] members, AtomicInteger cursor) {
+            super(members, false, false);
+            this.cursor = cursor;
+        }
+
+        @Override
+        Member pick(DefaultLoadBalancer lb, long hash) {
+            Member[] ms = members;
+            int n = ms.length;
+            if (n == 0) {
+                return null;
+            }
+            int i = (cursor.getAndIncrement() & Integer.MAX_VALUE) % n;
+            for (int k = 0; k < n; k++) {
+                Member m = ms[i];
+                if (lb.admit(m)) {
+                    return m;
+                }
+                if (++i == n) {
+                    i = 0;
+                }
+            }
+            return scan(lb, ms, i);
+        }
+    }
+
+    static final class SmoothWeighted extends Picker {
+        private final AtomicInteger cursor;
+        private final Member[] schedule;
+
+        SmoothWeighted(Member[] members, AtomicInteger cursor) {
+            super(members, false, false);
+            this.cursor = cursor;
+            int[] w = new int[members.length];
+            for (int i = 0; i < w.length; i++) {
+                w[i] = members[i].weight;
+            }
+            int[] order = schedule(w);
+            this.schedule = new Member[order.length];
+            for (int i = 0; i < order.length; i++) {
+                schedule[i] = members[order[i]];
+            }
+        }
+
+        @Override
+        Member pick(DefaultLoadBalancer lb, long hash) {
+            Member[] s = schedule;
+            int n = s.length;
+            if (n == 0) {
+                return null;
+            }
+            int i = (cursor.getAndIncrement() & Integer.MAX_VALUE) % n;
+            Member m = s[i];
+            if (lb.admit(m)) {
+                return m;
+            }
+            int limit = Math.min(n, 4 * members.length);
+            for (int k = 1; k < limit; k++) {
+                if (++i == n) {
+                    i = 0;
+                }
+                m = s[i];
+                if (lb.admit(m)) {
+                    return m;
+                }
+            }
+            return scan(lb, members, 0);
+        }
+    }
+
+    /**
+     * The indexes nginx's smooth weighted round-robin picks over one full period.
+     *
+     * @param weights positive weights
+     * @return one period of picks
+     */
+    static int[] schedule(int[] weights) {
+        int n = weights.length;
+        if (n == 0) {
+            return new int[0];
+        }
+        long g = 0;
+        for (int w : weights) {
+            g = gcd(g, w);
+        }
+        long[] w = new long[n];
+        long total = 0;
+        for (int i = 0; i < n; i++) {
+            w[i] = weights[i] / g;
+            total += w[i];
+        }
+        if (total > MAX_PERIOD) {
+            long scaled = 0;
+            for (int i = 0; i < n; i++) {
+                w[i] = Math.max(1, Math.round(w[i] * (double) MAX_PERIOD / total));
+                scaled += w[i];
+            }
+            total = scaled;
+        }
+        int[] out = new int[(int) total];
+        long[] current = new long[n];
+        for (int s = 0; s < out.length; s++) {
+            int best = -1;
+            for (int i = 0; i < n; i++) {
+                current[i] += w[i];
+                if (best < 0 || current[i] > current[best]) {
+                    best = i;
+                }
+            }
+            current[best] -= total;
+            out[s] = best;
+        }
+        return out;
+    }
+
+    private static long gcd(long a, long b) {
+        while (b != 0) {
+            long t = a % b;
+            a = b;
+            b = t;
+        }
+        return a;
+    }
+}

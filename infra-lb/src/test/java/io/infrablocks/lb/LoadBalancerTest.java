@@ -1,0 +1,554 @@
+package io.infrablocks.lb;
+
+import static io.infrablocks.lb.TestSupport.ep;
+import static io.infrablocks.lb.TestSupport.eps;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.infrablocks.lb.TestSupport.ManualClock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+class LoadBalancerTest {
+
+    private static String pickId(LoadBalancer lb) {
+        Selection s = lb.pick();
+        s.success(1_000_000);
+        return s.endpoint().id();
+    }
+
+    @Test
+    void smoothWeightedRoundRobinMatchesNginx() {
+        try (LoadBalancer lb = LoadBalancer.builder()
+                .endpoints(ep("a", 5), ep("b", 1), ep("c", 1))
+                .strategy(Strategy.weightedRoundRobin())
+                .build()) {
+            StringBuilder seq = new StringBuilder();
+            for (int i = 0; i < 14; i++) {
+                seq.append(pickId(lb));
+            }
+            assertEquals("aabacaaaabacaa", seq.toString());
+        }
+    }
+
+    @Test
+    void roundRobinCyclesInOrder() {
+        try (LoadBalancer lb = LoadBalancer.builder()
+                .endpoints(eps(3))
+                .strategy(Strategy.roundRobin())
+                .build()) {
+            List<String> ids = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                ids.add(pickId(lb));
+            }
+            assertEquals(List.of("e0", "e1", "e2", "e0", "e1", "e2"), ids);
+        }
+    }
+
+    @Test
+    void builderRejectsBadSettingsWithNameAndValue() {
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> LoadBalancer.builder().panicThreshold(120).build());
+        assertEquals("panicThreshold must be in [0, 100] but was 120.0", e.getMessage());
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> LoadBalancer.builder().endpoints(ep("a"), ep("a")).build());
+        assertEquals("endpoints must have distinct ids but 'a' appears twice", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> ep("a", 0));
+        assertEquals("weight must be in [1, 1000000] but was 0", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Strategy.maglev(65536));
+        assertEquals("primeTableSize must be a prime in [7, 50000000] but was 65536", e.getMessage());
+        NullPointerException npe = assertThrows(
+                NullPointerException.class, () -> LoadBalancer.builder().strategy(null));
+        assertEquals("strategy", npe.getMessage());
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> OutlierDetection.builder().maxEjectionPercent(101).build());
+        assertEquals("maxEjectionPercent must be in [0, 100] but was 101", e.getMessage());
+    }
+
+    @Test
+    void everyNamedStrategyBuildsAndPicks() {
+        for (String name : Strategy.names()) {
+            Strategy s = Strategy.named(name);
+            assertEquals(name, s.name());
+            try (LoadBalancer lb =
+                    LoadBalancer.builder().endpoints(eps(5)).strategy(s).build()) {
+                Selection sel = lb.pick(Request.ofKey("k"));
+                assertTrue(sel.endpoint().id().startsWith("e"), name);
+                sel.success(10);
+                assertEquals(0, lb.stats().inFlight(), name);
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> Strategy.named("nope"));
+    }
+
+    @Test
+    void closeIsIdempotentAndPickAfterCloseFails() {
+        LoadBalancer lb = LoadBalancer.builder().name("x").endpoints(eps(2)).build();
+        lb.close();
+        lb.close();
+        IllegalStateException e = assertThrows(IllegalStateException.class, lb::pick);
+        assertEquals("load balancer 'x' is closed", e.getMessage());
+        assertThrows(IllegalStateException.class, () -> lb.addEndpoint(ep("z")));
+    }
+
+    @Test
+    void completingTwiceIsDetected() {
+        try (LoadBalancer lb = LoadBalancer.builder()
+                .name("x")
+                .endpoints(eps(1))
+                .strategy(Strategy.roundRobin())
+                .build()) {
+            Selection s = lb.pick();
+            s.success(5);
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> s.success(5));
+            assertEquals(
+                    "endpoint 'e0' of load balancer 'x' has no call in flight: a selection was completed more"
+                            + " times than it was picked",
+                    e.getMessage());
+            assertEquals(0, lb.stats().inFlight());
+        }
+    }
+
+    @Test
+    void pickReturnsPreallocatedSelections() {
+        try (LoadBalancer lb = LoadBalancer.builder()
+                .endpoints(eps(2))
+                .strategy(Strategy.roundRobin())
+                .build()) {
+            Selection a = lb.pick();
+            Selection b = lb.pick();
+            Selection a2 = lb.pick();
+            assertTrue(a == a2, "same handle for the same endpoint");
+            assertFalse(a == b);
+            assertEquals(2, lb.stats().endpoints().get(0).inFlight());
+            a.release();
+            a2.release();
+            b.release();
+        }
+    }
+
+    @Test
+    void drainingEndpointGetsNoPicksAndAwaitDrainedWaitsForInFlight() throws Exception {
+        try (LoadBalancer lb = LoadBalancer.builder()
+                .endpoints(eps(3))
+                .strategy(Strategy.roundRobin())
+                .build()) {
+            Selection inFlight = lb.pick();
+            assertEquals("e0", inFlight.endpoint().id());
+            lb.drain("e0");
+            for (int i = 0; i < 30; i++) {
+                assertNotEquals("e0", pickId(lb));
+            }
+            assertFalse(lb.awaitDrained(ep("e0"), Duration.ZERO));
+            assertEquals(EndpointStatus.DRAINING, lb.stats().endpoints().get(0).status());
+            CountDownLatch waiting = new CountDownLatch(1);
+            AtomicReference<Boolean> result = new AtomicReference<>();
+            Thread waiter = new Thread(() -> {
+                waiting.countDown();
+                try {
+                    result.set(lb.awaitDrained(ep("e0"), Duration.ofSeconds(30)));
+                } catch (InterruptedException e) {
+                    result.set(null);
+                }
+            });
+            assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
+                waiter.start();
+                waiting.await();
+                inFlight.success(1);
+                waiter.join();
+            });
+            assertEquals(Boolean.TRUE, result.get());
+            lb.undrain("e0");
+            Set<String> seen = new HashSet<>();
+            for (int i = 0; i < 3; i++) {
+                seen.add(pickId(lb));
+            }
+            assertEquals(Set.of("e0", "e1", "e2"), seen);
+            IllegalStateException e =
+                    assertThrows(IllegalStateException.class, () -> lb.awaitDrained(ep("e1"), Duration.ZERO));
+            assertTrue(e.getMessage().contains("is not draining"));
+        }
+    }
+
+    @Test
+    void allDrainingThrowsNoAvailableEndpointWithState() {
+        try (LoadBalancer lb = LoadBalancer.builder()
+                .name("orders")
+                .endpoints(eps(2))
+                .strategy(Strategy.roundRobin())
+                .build()) {
+            lb.drain("e0");
+            lb.drain("e1");
+            NoAvailableEndpointException e = assertThrows(NoAvailableEndpointException.class, lb::pick);
+            assertEquals(
+                    "load balancer 'orders' has no available endpoint: 2 endpoints (0 healthy, 2 draining, 0"
+                            + " ejected, 0 down), panic mode off (threshold 50%)",
+                    e.getMessage());
+        }
+    }
+
+    @Test
+    void consecutiveFailuresEjectWithGrowingEjectionTime() {
+        ManualClock clock = new ManualClock();
+        List<String> events = new ArrayList<>();
+        try (LoadBalancer lb = LoadBalancer.builder()
+                .endpoints(eps(4))
+                .strategy(Strategy.roundRobin())
+                .clock(clock)
+                .outlierDetection(OutlierDetection.builder()
+                        .consecutiveFailures(3)
+                        .baseEjectionTime(Duration.ofSeconds(10))
+                        .maxEjectionPercent(25)
+                        .build())
+                .listener(new LoadBalancerListener() {
+                    @Override
+                    public void onEjected(Endpoint endpoint, Duration duration, String reason) {
+                        events.add("ejected " + endpoint.id() + " " + duration.toSeconds() + "s " + reason);
+                    }
+
+                    @Override
+                    public void onRestored(Endpoint endpoint) {
+                        events.add("restored " + endpoint.id());
+                    }
+                })
+                .build()) {
+            failUntilEjected(lb, "e1", 3);
+            assertEquals(List.of("ejected e1 10s 3 consecutive failures"), events);
+            assertEquals(EndpointStatus.EJECTED, lb.stats().endpoints().get(1).status());
+            for (int i = 0; i < 12; i++) {
+                assertNotEquals("e1", pickId(lb));
+            }
+            // the cap: 25% of 4 = 1 endpoint, so e2 is not ejected while e1 is
+            failUntilEjected(lb, "e2", 3);
+            assertEquals(EndpointStatus.HEALTHY, lb.stats().endpoints().get(2).status());
+            clock.advanceMillis(10_000);
+            Set<String> seen = new HashSet<>();
+            for (int i = 0; i < 8; i++) {
+                seen.add(pickId(lb));
+            }
+            assertTrue(seen.contains("e1"));
+            failUntilEjected(lb, "e1", 3);
+            assertEquals(
+                    List.of(
+                            "ejected e1 10s 3 consecutive failures",
+                            "restored e1",
+                            "ejected e1 20s 3 consecutive failures"),
+                    events);
+            assertEquals(2, lb.stats().endpoints().get(1).ejections());
+            clock.advanceMillis(19_999);
+            assertEquals(EndpointStatus.EJECTED, lb.stats().endpoints().get(1).status());
+        }
+    }
+
+    private static void failUntilEjected(LoadBalancer lb, String id, int failures) {
+        int failed = 0;
+        for (int i = 0; i < 100 && failed < failures; i++) {
+            Selection s = lb.pick();
+            if (s.endpoint().id().equals(id)) {
+                s.failure(1_000);
+                failed++;
+            } else {
+                s.success(1_000);
+            }
+        }
+        assertEquals(failures, failed);
+    }
+
+    @Test
+    void failureRateEjects() {
+        ManualClock clock = new ManualClock();
+        try (LoadBalancer lb = LoadBalancer.builder()
+                .endpoints(eps(2))
+                .strategy(Strategy.roundRobin())
+                .clock(clock)
+                .outlierDetection(OutlierDetection.builder()
+                        .consecutiveFailures(0)
+                        .failureRate(0.5, 10, Duration.ofSeconds(10))
+                        .maxEjectionPercent(50)
+                        .build())
+                .build()) {
+            // e0 alternates failure/success: never 2 in a row, 50 % rate
+            for (int i = 0; i < 20; i++) {
+                Selection s = lb.pick();
+                if (s.endpoint().id().equals("e0")) {
+                    s.complete(i % 4 != 0, 1_000);
+                } else {
+                    s.success(1_000);
+                }
+            }
+            assertEquals(EndpointStatus.EJECTED, lb.stats().endpoints().get(0).status());
+            assertEquals(5, lb.stats().endpoints().get(0).failures());
+        }
+    }
+
+    @Test
+    void panicModePicksUnhealthyEndpointsBelowThreshold() {
+        ManualClock clock = new ManualClock();
+        AtomicInteger panics = new AtomicInteger();
+        try (LoadBalancer lb = LoadBalancer.builder()
+                .endpoints(eps(4))
+                .strategy(Strategy.roundRobin())
+                .clock(clock)
+                .panicThreshold(75)
+                .outlierDetection(OutlierDetection.builder()
+                        .consecutiveFailures(1)
+                        .maxEjectionPercent(100)
+                        .build())
+                .listener(new LoadBalancerListener() {
+                    @Override
+                    public void onPanic(boolean panic, int healthy, int total) {
+                        if (panic) {
+                            assertEquals(2, healthy);
+                            assertEquals(4, total);
+                            panics.incrementAndGet();
+                        }
+                    }
+                })
+                .build()) {
+            failUntilEjected(lb, "e0", 1);
+            assertFalse(lb.stats().panic());
+            for (int i = 0; i < 8; i++) {
+                assertNotEquals("e0", pickId(lb));
+            }
+            failUntilEjected(lb, "e1", 1);
+            assertTrue(lb.stats().panic());
+            assertEquals(1, panics.get());
+            Set<String> seen = new HashSet<>();
+            for (int i = 0; i < 8; i++) {
+                seen.add(pickId(lb));
+            }
+            assertEquals(Set.of("e0", "e1", "e2", "e3"), seen);
+        }
+    }
+
+    @Test
+    void slowStartRampsShareOfAddedEndpoint() {
+        ManualClock clock = new ManualClock();
+        try (LoadBalancer lb = LoadBalancer.builder()
+                .endpoints(eps(4))
+                .strategy(Strategy.roundRobin())
+                .clock(clock)
+                .random(new SplittableRandom(42))
+                .slowStart(Duration.ofSeconds(10))
+                .build()) {
+            lb.addEndpoint(ep("new"));
+            assertEquals(
+                    EndpointStatus.SLOW_START, lb.stats().endpoints().get(4).status());
+            int early = countPicks(lb, "new", 5000);
+            clock.advanceMillis(5_000);
+            int middle = countPicks(lb, "new", 5000);
+            clock.advanceMillis(5_000);
+            int late = countPicks(lb, "new", 5000);
+            assertEquals(EndpointStatus.HEALTHY, lb.stats().endpoints().get(4).status());
+            assertEquals(1000, late);
+            assertTrue(early < 150, "early " + early);
+            assertTrue(middle > 400 && middle < 600, "middle " + middle);
+        }
+    }
+
+    private static int countPicks(LoadBalancer lb, String id, int picks) {
+        int n = 0;
+        for (int i = 0; i < picks; i++) {
+            if (pickId(lb).equals(id)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    @Test
+    void stickySessionsKeepKeyAndReportRebinding() {
+        ManualClock clock = new ManualClock();
+        List<String> rebinds = new ArrayList<>();
+        try (LoadBalancer lb = LoadBalancer.builder()
+                .endpoints(eps(4))
+                .strategy(Strategy.roundRobin())
+                .clock(clock)
+                .stickySessions(2, Duration.ofSeconds(60))
+                .listener(new LoadBalancerListener() {
+                    @Override
+                    public void onRebound(String key, Endpoint from, Endpoint to) {
+                        rebinds.add(key + ":" + from.id() + "->" + to.id());
+                    }
+                })
+                .build()) {
+            Selection first = lb.pick(Request.ofKey("alice"));
+            first.success(1);
+            assertFalse(first.rebound());
+            String bound = first.endpoint().id();
+            for (int i = 0; i < 10; i++) {
+                Selection s = lb.pick(Request.ofKey("alice"));
+                assertEquals(bound, s.endpoint().id());
+                assertFalse(s.rebound());
+                s.success(1);
+            }
+            lb.drain(bound);
+            Selection moved = lb.pick(Request.ofKey("alice"));
+            assertTrue(moved.rebound());
+            assertNotEquals(bound, moved.endpoint().id());
+            moved.success(1);
+            assertEquals(List.of("alice:" + bound + "->" + moved.endpoint().id()), rebinds);
+            Selection again = lb.pick(Request.ofKey("alice"));
+            assertEquals(moved.endpoint().id(), again.endpoint().id());
+            assertFalse(again.rebound());
+            again.success(1);
+            // bounded: 2 entries
+            lb.pick(Request.ofKey("bob")).success(1);
+            lb.pick(Request.ofKey("carol")).success(1);
+            assertEquals(2, lb.stats().stickySessions());
+            // TTL: after 60 s idle the binding is gone and a new one is made without "rebound"
+            clock.advanceMillis(60_000);
+            Selection fresh = lb.pick(Request.ofKey("carol"));
+            assertFalse(fresh.rebound());
+            fresh.success(1);
+        }
+    }
+
+    @Test
+    void leastConnectionsPicksTheLeastLoaded() {
+        try (LoadBalancer lb = LoadBalancer.builder()
+                .endpoints(ep("a"), ep("b", 2), ep("c"))
+                .strategy(Strategy.leastConnections())
+                .random(new SplittableRandom(1))
+                .build()) {
+            List<Selection> held = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                held.add(lb.pick());
+            }
+            Map<String, Integer> inFlight = new HashMap<>();
+            for (EndpointStats s : lb.stats().endpoints()) {
+                inFlight.put(s.endpoint().id(), s.inFlight());
+            }
+            assertEquals(Map.of("a", 2, "b", 4, "c", 2), inFlight);
+            held.forEach(Selection::release);
+        }
+    }
+
+    @Test
+    void peakEwmaAvoidsTheSlowEndpoint() {
+        ManualClock clock = new ManualClock();
+        try (LoadBalancer lb = LoadBalancer.builder()
+                .endpoints(eps(3))
+                .strategy(Strategy.p2cEwma())
+                .clock(clock)
+                .random(new SplittableRandom(7))
+                .build()) {
+            for (int i = 0; i < 300; i++) {
+                Selection s = lb.pick();
+                long latency = s.endpoint().id().equals("e0") ? 2_000_000_000L : 10_000_000L;
+                clock.advanceMillis(1);
+                s.success(latency);
+            }
+            int slow = countPicks(lb, "e0", 1000);
+            assertTrue(slow < 20, "slow endpoint got " + slow);
+            assertEquals(2_000_000_000L, lb.stats().endpoints().get(0).costNanos());
+        }
+    }
+
+    @Test
+    void everyStrategyFailsOverPastEjectedAndDrainingEndpoints() {
+        ManualClock clock = new ManualClock();
+        for (String name : Strategy.names()) {
+            try (LoadBalancer lb = LoadBalancer.builder()
+                    .endpoints(eps(5))
+                    .strategy(Strategy.named(name))
+                    .clock(clock)
+                    .panicThreshold(0)
+                    .outlierDetection(OutlierDetection.builder()
+                            .consecutiveFailures(1)
+                            .maxEjectionPercent(100)
+                            .build())
+                    .build()) {
+                lb.drain("e3");
+                int ejected = 0;
+                for (int i = 0; i < 1000 && ejected == 0; i++) {
+                    Selection s = lb.pick(Request.ofKey("k" + i));
+                    if (s.endpoint().id().equals("e1")) {
+                        s.failure(1);
+                        ejected++;
+                    } else {
+                        s.success(1);
+                    }
+                }
+                assertEquals(1, ejected, name);
+                Random keys = new Random(3);
+                for (int i = 0; i < 500; i++) {
+                    Selection s = lb.pick(Request.ofKey("key" + keys.nextInt()));
+                    String id = s.endpoint().id();
+                    assertFalse(id.equals("e1") || id.equals("e3"), name + " picked " + id);
+                    s.success(1);
+                }
+            }
+        }
+    }
+
+    @Test
+    void membershipChangesNeverBreakConcurrentPicks() {
+        assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+            try (LoadBalancer lb = LoadBalancer.builder()
+                    .endpoints(eps(8))
+                    .strategy(Strategy.maglev(1009))
+                    .build()) {
+                int threads = 2;
+                CyclicBarrier start = new CyclicBarrier(threads + 1);
+                CountDownLatch done = new CountDownLatch(threads);
+                AtomicReference<Throwable> failure = new AtomicReference<>();
+                AtomicInteger picks = new AtomicInteger();
+                for (int t = 0; t < threads; t++) {
+                    Thread th = new Thread(() -> {
+                        try {
+                            start.await();
+                            for (int i = 0; i < 20_000; i++) {
+                                Selection s = lb.pick(Request.ofHash(i * 0x9E3779B97F4A7C15L));
+                                if (s.endpoint().id().equals("e0")) {
+                                    throw new AssertionError("picked removed/draining e0");
+                                }
+                                s.success(1);
+                                picks.incrementAndGet();
+                            }
+                        } catch (Throwable e) {
+                            failure.compareAndSet(null, e);
+                        } finally {
+                            done.countDown();
+                        }
+                    });
+                    th.start();
+                }
+                lb.drain("e0");
+                start.await();
+                for (int i = 0; i < 200; i++) {
+                    lb.addEndpoint(ep("x" + i));
+                    lb.updateEndpoint(ep("e1", 1 + i % 5));
+                    lb.removeEndpoint("x" + i);
+                }
+                lb.removeEndpoint("e0");
+                done.await();
+                if (failure.get() != null) {
+                    throw new AssertionError(failure.get());
+                }
+                assertEquals(40_000, picks.get());
+                assertEquals(0, lb.stats().inFlight());
+                assertEquals(7, lb.endpoints().size());
+            }
+        });
+    }
+}
