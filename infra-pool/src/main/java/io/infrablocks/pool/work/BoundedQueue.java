@@ -20,9 +20,10 @@ import java.util.function.BooleanSupplier;
  * algorithm JCTools' {@code MpmcArrayQueue} also builds on: an array of slots, each with a sequence number,
  * and two monotonically increasing 64-bit counters, {@code tail} (next position to produce) and {@code head}
  * (next position to consume). Position {@code p} lives in slot {@code p mod capacity}. Slot sequence {@code
- * s}: {@code s == p} means "free for the producer of position p"; {@code s == p + 1} means "holds the element
- * of position p, ready for its consumer"; after consuming, the consumer sets {@code s = p + capacity}, the
- * free state for the producer one lap later. A producer claims a position with one CAS on {@code tail},
+ * s}: {@code s == 2p} means "free for the producer of position p"; {@code s == 2p + 1} means "holds the
+ * element of position p, ready for its consumer"; after consuming, the consumer sets {@code s = 2(p +
+ * capacity)}, the free state for the producer one lap later. (Vyukov uses p and p + 1; doubling keeps the
+ * two states distinct when the capacity is 1.) A producer claims a position with one CAS on {@code tail},
  * writes the element and publishes it with a release store of the sequence; a consumer claims with one CAS
  * on {@code head}, takes the element and releases the slot the same way. Each sequence value belongs to one
  * position only, so there is no ABA. Any capacity works (a power of two indexes with a mask, others with
@@ -106,7 +107,7 @@ public final class BoundedQueue<E> extends AbstractQueue<E> implements BlockingQ
         this.sequences = new long[capacity + 2 * PAD];
         this.elements = new Object[capacity + 2 * PAD];
         for (int i = 0; i < capacity; i++) {
-            sequences[PAD + i] = i;
+            sequences[PAD + i] = 2L * i;
         }
         VarHandle.releaseFence();
     }
@@ -149,6 +150,16 @@ public final class BoundedQueue<E> extends AbstractQueue<E> implements BlockingQ
         return (long) LONGS.getVolatile(counters, TAIL);
     }
 
+    /** The sequence of a slot free for the producer of {@code position}. */
+    private static long free(long position) {
+        return position << 1;
+    }
+
+    /** The sequence of a slot holding the element of {@code position}. */
+    private static long full(long position) {
+        return (position << 1) + 1;
+    }
+
     private long sequence(int index) {
         return (long) LONGS.getAcquire(sequences, index);
     }
@@ -177,11 +188,11 @@ public final class BoundedQueue<E> extends AbstractQueue<E> implements BlockingQ
         for (; ; ) {
             long position = tail();
             int index = index(position);
-            long difference = sequence(index) - position;
+            long difference = sequence(index) - free(position);
             if (difference == 0) {
                 if (LONGS.compareAndSet(counters, TAIL, position, position + 1)) {
                     REFS.setRelease(elements, index, e);
-                    LONGS.setRelease(sequences, index, position + 1);
+                    LONGS.setRelease(sequences, index, full(position));
                     return true;
                 }
             } else if (difference < 0) {
@@ -217,11 +228,11 @@ public final class BoundedQueue<E> extends AbstractQueue<E> implements BlockingQ
         for (; ; ) {
             long position = head();
             int index = index(position);
-            long difference = sequence(index) - (position + 1);
+            long difference = sequence(index) - full(position);
             if (difference == 0) {
                 if (LONGS.compareAndSet(counters, HEAD, position, position + 1)) {
                     Object e = REFS.getAndSet(elements, index, (Object) null);
-                    LONGS.setRelease(sequences, index, position + capacity);
+                    LONGS.setRelease(sequences, index, free(position + capacity));
                     notFull.signalIfWaiting();
                     if (e != TOMBSTONE) {
                         return e;
@@ -270,11 +281,11 @@ public final class BoundedQueue<E> extends AbstractQueue<E> implements BlockingQ
     /** The element of {@code position} if it is still in the queue, else null. */
     private E elementAt(long position) {
         int index = index(position);
-        if (sequence(index) != position + 1) {
+        if (sequence(index) != full(position)) {
             return null;
         }
         Object e = REFS.getAcquire(elements, index);
-        if (e == null || e == TOMBSTONE || sequence(index) != position + 1) {
+        if (e == null || e == TOMBSTONE || sequence(index) != full(position)) {
             return null;
         }
         @SuppressWarnings("unchecked")
@@ -285,7 +296,7 @@ public final class BoundedQueue<E> extends AbstractQueue<E> implements BlockingQ
     /** Replaces the element of {@code position} by a tombstone if it is still {@code e}. */
     private boolean tombstone(long position, Object e) {
         int index = index(position);
-        if (sequence(index) == position + 1 && REFS.compareAndSet(elements, index, e, TOMBSTONE)) {
+        if (sequence(index) == full(position) && REFS.compareAndSet(elements, index, e, TOMBSTONE)) {
             LONGS.getAndAdd(counters, TOMBSTONES, 1L);
             return true;
         }
