@@ -5,4 +5,5 @@ module io.infrablocks.pool {
     requires HdrHistogram;
 
     exports io.infrablocks.pool;
+    exports io.infrablocks.pool.work;
 }

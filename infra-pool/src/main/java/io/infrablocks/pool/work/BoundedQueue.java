@@ -1,0 +1,798 @@
+package io.infrablocks.pool.work;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.AbstractQueue;
+import java.util.Collection;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+import java.util.Objects;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
+
+/**
+ * A fixed-capacity, multi-producer multi-consumer FIFO {@link BlockingQueue} with a lock-free fast path.
+ *
+ * <p>Design. The ring is Dmitry Vyukov's bounded MPMC queue ("Bounded MPMC queue", 1024cores.net, 2010), the
+ * algorithm JCTools' {@code MpmcArrayQueue} also builds on: an array of slots, each with a sequence number,
+ * and two monotonically increasing 64-bit counters, {@code tail} (next position to produce) and {@code head}
+ * (next position to consume). Position {@code p} lives in slot {@code p mod capacity}. Slot sequence {@code
+ * s}: {@code s == 2p} means "free for the producer of position p"; {@code s == 2p + 1} means "holds the
+ * element of position p, ready for its consumer"; after consuming, the consumer sets {@code s = 2(p +
+ * capacity)}, the free state for the producer one lap later. (Vyukov uses p and p + 1; doubling keeps the
+ * two states distinct when the capacity is 1.) A producer claims a position with one CAS on {@code tail},
+ * writes the element and publishes it with a release store of the sequence; a consumer claims with one CAS
+ * on {@code head}, takes the element and releases the slot the same way. Each sequence value belongs to one
+ * position only, so there is no ABA. Any capacity works (a power of two indexes with a mask, others with
+ * {@code %}).
+ *
+ * <p>Concurrency invariants and what guards what.
+ *
+ * <ul>
+ *   <li>{@code head}, {@code tail}: changed only by CAS (volatile); {@code head <= tail <= head + capacity}.
+ *       They live 128 bytes apart in one padded {@code long[]} (as do the waiter counts), and the slot
+ *       arrays are padded at both ends, so the hot counters share no cache line with each other or with
+ *       neighbouring objects (false sharing).
+ *   <li>Slot sequences: release stores / acquire loads; a slot's element is written before, and read after,
+ *       its sequence is published, so the sequence orders the element hand-off.
+ *   <li>Elements are taken with an atomic exchange so that {@link #remove(Object)} (which replaces an
+ *       element by a tombstone with a CAS) and a consumer can never both obtain the same element.
+ *   <li>Blocking. A thread that finds the queue empty (full) spins briefly, then registers a {@code Waiter}
+ *       in the not-empty (not-full) list, whose {@link ReentrantLock} guards only that list; the list's size
+ *       is published in a volatile count. No-lost-wake-up invariant: <b>a consumer parks only after it
+ *       published its registration (volatile write) and then read {@code tail <= head} (volatile reads); a
+ *       producer, after its CAS on {@code tail}, publishes the element and then reads the not-empty count
+ *       (volatile) and wakes one waiter if it is non-zero.</b> Volatile accesses are totally ordered, so
+ *       either the producer sees the registration (and wakes someone), or the consumer's read of {@code
+ *       tail} sees the claimed position and it retries instead of parking. The same holds for producers
+ *       waiting on a full queue ({@code tail - head >= capacity}) and consumers' CAS on {@code head}. A
+ *       waiter that was woken but leaves without an element (timeout, interrupt) passes the wake-up on, so
+ *       a wake-up is never swallowed. Waking is one waiter per element (no thundering herd).
+ * </ul>
+ *
+ * <p>Complexity: {@code offer}/{@code poll}/{@code put}/{@code take} O(1) amortized (one CAS when
+ * uncontended); {@code size}, {@code remainingCapacity} O(1); {@code remove(Object)}, {@code contains}, {@code
+ * peek} when tombstones are present and iteration O(n).
+ *
+ * <p>Semantics of removal from the middle: {@link #remove(Object)} and {@link Iterator#remove()} replace the
+ * element by a tombstone; the slot is freed when consumers pass it. Until then it still takes up capacity:
+ * {@link #size()} no longer counts it but {@link #remainingCapacity()} reports only slots a producer can
+ * use now, so {@code size() + remainingCapacity()} may be less than the capacity for a while. Iterators are
+ * weakly consistent: they never throw {@link java.util.ConcurrentModificationException}, return each element
+ * at most once, and traverse the positions that were in the queue when the iterator was created, skipping
+ * those consumed since. Null elements are rejected.
+ *
+ * @param <E> the element type
+ */
+public final class BoundedQueue<E> extends AbstractQueue<E> implements BlockingQueue<E> {
+
+    private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final VarHandle REFS = MethodHandles.arrayElementVarHandle(Object[].class);
+
+    /** 16 longs = 128 bytes: one cache line plus the adjacent line the prefetcher pairs with it. */
+    private static final int PAD = 16;
+
+    private static final int HEAD = PAD;
+    private static final int TAIL = 2 * PAD;
+    private static final int NOT_EMPTY_WAITERS = 3 * PAD;
+    private static final int NOT_FULL_WAITERS = 4 * PAD;
+    private static final int TOMBSTONES = 5 * PAD;
+    private static final int COUNTERS_LENGTH = 6 * PAD;
+
+    /** Spins before a blocking operation registers itself and parks. */
+    private static final int SPINS = 64;
+
+    private static final Object TOMBSTONE = new Object();
+
+    private final int capacity;
+    /** {@code capacity - 1} when the capacity is a power of two, else -1. */
+    private final long mask;
+
+    /** Padded counters: head, tail, waiter counts, tombstones. */
+    private final long[] counters = new long[COUNTERS_LENGTH];
+    /** Slot sequences at {@code PAD + index}. */
+    private final long[] sequences;
+    /** Slot elements at {@code PAD + index}. */
+    private final Object[] elements;
+
+    private final WaitList notEmpty = new WaitList(NOT_EMPTY_WAITERS);
+    private final WaitList notFull = new WaitList(NOT_FULL_WAITERS);
+
+    private BoundedQueue(int capacity) {
+        this.capacity = capacity;
+        this.mask = Integer.bitCount(capacity) == 1 ? capacity - 1 : -1;
+        this.sequences = new long[capacity + 2 * PAD];
+        this.elements = new Object[capacity + 2 * PAD];
+        for (int i = 0; i < capacity; i++) {
+            sequences[PAD + i] = 2L * i;
+        }
+        VarHandle.releaseFence();
+    }
+
+    /**
+     * Creates an empty queue.
+     *
+     * @param capacity the fixed number of elements the queue can hold
+     * @param <E> the element type
+     * @return a new queue
+     * @throws IllegalArgumentException if {@code capacity} is not positive
+     */
+    public static <E> BoundedQueue<E> withCapacity(int capacity) {
+        if (capacity <= 0) {
+            throw new IllegalArgumentException("capacity must be > 0 but was " + capacity);
+        }
+        return new BoundedQueue<>(capacity);
+    }
+
+    /**
+     * The fixed capacity given at creation.
+     *
+     * @return the capacity
+     */
+    public int capacity() {
+        return capacity;
+    }
+
+    // ------------------------------------------------------------------ slot and counter access
+
+    private int index(long position) {
+        return PAD + (int) (mask >= 0 ? position & mask : position % capacity);
+    }
+
+    private long head() {
+        return (long) LONGS.getVolatile(counters, HEAD);
+    }
+
+    private long tail() {
+        return (long) LONGS.getVolatile(counters, TAIL);
+    }
+
+    /** The sequence of a slot free for the producer of {@code position}. */
+    private static long free(long position) {
+        return position << 1;
+    }
+
+    /** The sequence of a slot holding the element of {@code position}. */
+    private static long full(long position) {
+        return (position << 1) + 1;
+    }
+
+    private long sequence(int index) {
+        return (long) LONGS.getAcquire(sequences, index);
+    }
+
+    // ------------------------------------------------------------------ non-blocking fast path
+
+    /**
+     * Inserts an element if there is room now.
+     *
+     * @param e the element
+     * @return {@code true} if inserted, {@code false} if the queue was full
+     * @throws NullPointerException if {@code e} is null
+     */
+    @Override
+    public boolean offer(E e) {
+        Objects.requireNonNull(e, "e");
+        if (!tryOffer(e)) {
+            return false;
+        }
+        notEmpty.signalIfWaiting();
+        return true;
+    }
+
+    private boolean tryOffer(Object e) {
+        int spins = 0;
+        for (; ; ) {
+            long position = tail();
+            int index = index(position);
+            long difference = sequence(index) - free(position);
+            if (difference == 0) {
+                if (LONGS.compareAndSet(counters, TAIL, position, position + 1)) {
+                    REFS.setRelease(elements, index, e);
+                    LONGS.setRelease(sequences, index, full(position));
+                    return true;
+                }
+            } else if (difference < 0) {
+                // The slot still holds the element of position - capacity: really full, or its consumer
+                // has claimed it and is about to release the slot (then wait for it, as it is not full).
+                if (position - capacity >= head()) {
+                    return false;
+                }
+                spins = backOff(spins);
+            }
+            // difference > 0: another producer took this position; reload the tail.
+        }
+    }
+
+    /**
+     * Takes the head element if there is one now.
+     *
+     * @return the head element, or {@code null} if the queue was empty
+     */
+    @Override
+    public E poll() {
+        Object e = tryPoll();
+        if (e == null) {
+            return null;
+        }
+        @SuppressWarnings("unchecked")
+        E element = (E) e;
+        return element;
+    }
+
+    private Object tryPoll() {
+        int spins = 0;
+        for (; ; ) {
+            long position = head();
+            int index = index(position);
+            long difference = sequence(index) - full(position);
+            if (difference == 0) {
+                if (LONGS.compareAndSet(counters, HEAD, position, position + 1)) {
+                    Object e = REFS.getAndSet(elements, index, (Object) null);
+                    LONGS.setRelease(sequences, index, free(position + capacity));
+                    notFull.signalIfWaiting();
+                    if (e != TOMBSTONE) {
+                        return e;
+                    }
+                    LONGS.getAndAdd(counters, TOMBSTONES, -1L);
+                    spins = 0;
+                    continue;
+                }
+            } else if (difference < 0) {
+                // Empty, or a producer claimed this position and has not yet published its element.
+                if (position >= tail()) {
+                    return null;
+                }
+                spins = backOff(spins);
+            }
+        }
+    }
+
+    private static int backOff(int spins) {
+        if (spins < SPINS) {
+            Thread.onSpinWait();
+        } else {
+            Thread.yield(); // a producer/consumer mid-operation was probably descheduled
+        }
+        return spins + 1;
+    }
+
+    /**
+     * Returns the head element without removing it, or {@code null} if the queue is empty.
+     *
+     * @return the head element or {@code null}
+     */
+    @Override
+    public E peek() {
+        long position = head();
+        long end = tail();
+        for (; position < end; position++) {
+            E e = elementAt(position);
+            if (e != null) {
+                return e;
+            }
+        }
+        return null;
+    }
+
+    /** The element of {@code position} if it is still in the queue, else null. */
+    private E elementAt(long position) {
+        int index = index(position);
+        if (sequence(index) != full(position)) {
+            return null;
+        }
+        Object e = REFS.getAcquire(elements, index);
+        if (e == null || e == TOMBSTONE || sequence(index) != full(position)) {
+            return null;
+        }
+        @SuppressWarnings("unchecked")
+        E element = (E) e;
+        return element;
+    }
+
+    /** Replaces the element of {@code position} by a tombstone if it is still {@code e}. */
+    private boolean tombstone(long position, Object e) {
+        int index = index(position);
+        if (sequence(index) == full(position) && REFS.compareAndSet(elements, index, e, TOMBSTONE)) {
+            LONGS.getAndAdd(counters, TOMBSTONES, 1L);
+            return true;
+        }
+        return false;
+    }
+
+    // ------------------------------------------------------------------ size
+
+    /**
+     * The number of elements in the queue; exact when the queue is quiescent, a momentary value otherwise.
+     *
+     * @return the number of elements
+     */
+    @Override
+    public int size() {
+        long occupied = occupiedSlots() - (long) LONGS.getVolatile(counters, TOMBSTONES);
+        return (int) Math.max(0, Math.min(capacity, occupied));
+    }
+
+    /** {@code tail - head} from a consistent pair of reads. */
+    private long occupiedSlots() {
+        for (; ; ) {
+            long before = head();
+            long t = tail();
+            if (head() == before) {
+                return Math.max(0, Math.min(capacity, t - before));
+            }
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * @return {@code true} if the queue holds no element
+     */
+    @Override
+    public boolean isEmpty() {
+        return size() == 0;
+    }
+
+    /**
+     * The number of slots a producer could fill now without blocking: the capacity minus the slots
+     * occupied by elements and by not-yet-consumed tombstones of removed elements.
+     *
+     * @return the remaining capacity
+     */
+    @Override
+    public int remainingCapacity() {
+        return (int) (capacity - occupiedSlots());
+    }
+
+    // ------------------------------------------------------------------ blocking operations
+
+    /**
+     * Inserts an element, waiting for room if the queue is full.
+     *
+     * @param e the element
+     * @throws InterruptedException if interrupted while waiting (the element is then not inserted)
+     * @throws NullPointerException if {@code e} is null
+     */
+    @Override
+    public void put(E e) throws InterruptedException {
+        Objects.requireNonNull(e, "e");
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+        if (!offer(e)) {
+            awaitOffer(e, false, 0L);
+        }
+    }
+
+    /**
+     * Inserts an element, waiting up to the given time for room if the queue is full.
+     *
+     * @param e the element
+     * @param timeout how long to wait
+     * @param unit the unit of {@code timeout}
+     * @return {@code true} if inserted, {@code false} if the time elapsed first
+     * @throws InterruptedException if interrupted while waiting (the element is then not inserted)
+     * @throws NullPointerException if {@code e} or {@code unit} is null
+     */
+    @Override
+    public boolean offer(E e, long timeout, TimeUnit unit) throws InterruptedException {
+        Objects.requireNonNull(e, "e");
+        long nanos = Objects.requireNonNull(unit, "unit").toNanos(timeout);
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+        return offer(e) || (nanos > 0 && awaitOffer(e, true, nanos));
+    }
+
+    /**
+     * Takes the head element, waiting for one if the queue is empty.
+     *
+     * @return the head element
+     * @throws InterruptedException if interrupted while waiting
+     */
+    @Override
+    public E take() throws InterruptedException {
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+        E e = poll();
+        return e != null ? e : awaitPoll(false, 0L, null);
+    }
+
+    /**
+     * Takes the head element, waiting up to the given time for one if the queue is empty.
+     *
+     * @param timeout how long to wait
+     * @param unit the unit of {@code timeout}
+     * @return the head element, or {@code null} if the time elapsed first
+     * @throws InterruptedException if interrupted while waiting
+     * @throws NullPointerException if {@code unit} is null
+     */
+    @Override
+    public E poll(long timeout, TimeUnit unit) throws InterruptedException {
+        long nanos = Objects.requireNonNull(unit, "unit").toNanos(timeout);
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+        E e = poll();
+        return e != null || nanos <= 0 ? e : awaitPoll(true, nanos, null);
+    }
+
+    /**
+     * Waits for an element like {@link #poll(long, TimeUnit)}, and also returns {@code null} once {@code
+     * stop} is true while the queue is empty. {@link #wakeAllConsumers()} makes waiting consumers re-check
+     * {@code stop}: a consumer tests it only after registering, so a stop signalled by a volatile write
+     * followed by {@code wakeAllConsumers()} is never missed.
+     */
+    E pollOrStop(boolean timed, long nanos, BooleanSupplier stop) throws InterruptedException {
+        E e = poll();
+        return e != null ? e : awaitPoll(timed, nanos, stop);
+    }
+
+    /** Wakes every consumer parked in a blocking operation (they re-check the queue and their stop test). */
+    void wakeAllConsumers() {
+        notEmpty.signalAll();
+    }
+
+    private boolean awaitOffer(Object e, boolean timed, long nanos) throws InterruptedException {
+        long deadline = timed ? System.nanoTime() + nanos : 0L;
+        for (int i = 0; i < SPINS; i++) {
+            Thread.onSpinWait();
+            if (tryOffer(e)) {
+                notEmpty.signalIfWaiting();
+                return true;
+            }
+        }
+        Waiter waiter = null;
+        boolean done = false;
+        try {
+            for (; ; ) {
+                if (tryOffer(e)) {
+                    done = true;
+                    notEmpty.signalIfWaiting();
+                    return true;
+                }
+                if (waiter == null || waiter.signalled) {
+                    waiter = notFull.register(); // then re-check before parking
+                    continue;
+                }
+                // Registered, and the offer failed after registering: park only if really full.
+                long t = tail();
+                if (t - head() < capacity) {
+                    Thread.yield(); // a consumer claimed a slot and is releasing it
+                    continue;
+                }
+                if (timed) {
+                    long remaining = deadline - System.nanoTime();
+                    if (remaining <= 0) {
+                        return false;
+                    }
+                    LockSupport.parkNanos(this, remaining);
+                } else {
+                    LockSupport.park(this);
+                }
+                if (Thread.interrupted()) {
+                    throw new InterruptedException();
+                }
+            }
+        } finally {
+            if (waiter != null) {
+                notFull.leave(waiter, done);
+            }
+        }
+    }
+
+    private E awaitPoll(boolean timed, long nanos, BooleanSupplier stop) throws InterruptedException {
+        long deadline = timed ? System.nanoTime() + nanos : 0L;
+        for (int i = 0; i < SPINS; i++) {
+            Thread.onSpinWait();
+            Object e = tryPoll();
+            if (e != null) {
+                @SuppressWarnings("unchecked")
+                E element = (E) e;
+                return element;
+            }
+        }
+        Waiter waiter = null;
+        boolean done = false;
+        try {
+            for (; ; ) {
+                Object e = tryPoll();
+                if (e != null) {
+                    done = true;
+                    @SuppressWarnings("unchecked")
+                    E element = (E) e;
+                    return element;
+                }
+                if (waiter == null || waiter.signalled) {
+                    waiter = notEmpty.register(); // then re-check before parking
+                    continue;
+                }
+                if (stop != null && stop.getAsBoolean()) {
+                    return null;
+                }
+                // Registered, and the poll failed after registering: park only if really empty.
+                long t = tail();
+                if (t > head()) {
+                    Thread.yield(); // a producer claimed a position and is publishing it
+                    continue;
+                }
+                if (timed) {
+                    long remaining = deadline - System.nanoTime();
+                    if (remaining <= 0) {
+                        return null;
+                    }
+                    LockSupport.parkNanos(this, remaining);
+                } else {
+                    LockSupport.park(this);
+                }
+                if (Thread.interrupted()) {
+                    throw new InterruptedException();
+                }
+            }
+        } finally {
+            if (waiter != null) {
+                notEmpty.leave(waiter, done);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ bulk and scanning operations
+
+    /**
+     * {@inheritDoc}
+     *
+     * @param c the collection to transfer elements into
+     * @return the number of elements transferred
+     */
+    @Override
+    public int drainTo(Collection<? super E> c) {
+        return drainTo(c, Integer.MAX_VALUE);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * @param c the collection to transfer elements into
+     * @param maxElements the maximum number of elements to transfer
+     * @return the number of elements transferred
+     */
+    @Override
+    public int drainTo(Collection<? super E> c, int maxElements) {
+        Objects.requireNonNull(c, "c");
+        if (c == this) {
+            throw new IllegalArgumentException("cannot drain a queue into itself");
+        }
+        int n = 0;
+        while (n < maxElements) {
+            E e = poll();
+            if (e == null) {
+                break;
+            }
+            c.add(e);
+            n++;
+        }
+        return n;
+    }
+
+    /**
+     * Removes one element equal to {@code o}, by replacing it with a tombstone (see the class comment).
+     *
+     * @param o the element to remove
+     * @return {@code true} if an element was removed
+     */
+    @Override
+    public boolean remove(Object o) {
+        if (o == null) {
+            return false;
+        }
+        long end = tail();
+        for (long position = head(); position < end; position++) {
+            E e = elementAt(position);
+            if (e != null && o.equals(e) && tombstone(position, e)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * @param o the element to look for
+     * @return {@code true} if an element equal to {@code o} is in the queue
+     */
+    @Override
+    public boolean contains(Object o) {
+        if (o == null) {
+            return false;
+        }
+        long end = tail();
+        for (long position = head(); position < end; position++) {
+            E e = elementAt(position);
+            if (e != null && o.equals(e)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * A weakly consistent iterator in FIFO order (see the class comment); supports {@link Iterator#remove()}.
+     *
+     * @return an iterator over the elements
+     */
+    @Override
+    public Iterator<E> iterator() {
+        return new Itr();
+    }
+
+    private final class Itr implements Iterator<E> {
+        private final long end = tail();
+        private long cursor = head();
+        private E next;
+        private long nextPosition;
+        private E last;
+        private long lastPosition = -1;
+
+        @Override
+        public boolean hasNext() {
+            if (next != null) {
+                return true;
+            }
+            cursor = Math.max(cursor, head());
+            while (cursor < end) {
+                long position = cursor++;
+                E e = elementAt(position);
+                if (e != null) {
+                    next = e;
+                    nextPosition = position;
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        @Override
+        public E next() {
+            if (!hasNext()) {
+                throw new NoSuchElementException();
+            }
+            last = next;
+            lastPosition = nextPosition;
+            next = null;
+            return last;
+        }
+
+        @Override
+        public void remove() {
+            if (last == null) {
+                throw new IllegalStateException("next() has not been called, or remove() was already called");
+            }
+            tombstone(lastPosition, last); // false: consumed meanwhile, it is gone anyway
+            last = null;
+            lastPosition = -1;
+        }
+    }
+
+    // ------------------------------------------------------------------ waiters
+
+    /** A thread parked on a {@link WaitList}. */
+    private static final class Waiter {
+        final Thread thread = Thread.currentThread();
+        Waiter previous;
+        Waiter next;
+        boolean linked;
+        /** Set (under the list's lock) when a signaller unlinked this waiter to wake it. */
+        volatile boolean signalled;
+    }
+
+    /**
+     * A FIFO list of parked threads; its lock guards the links, and the count (in the padded counters) is
+     * written under the lock and read without it, so that the fast path costs one volatile load.
+     */
+    private final class WaitList {
+        private final ReentrantLock lock = new ReentrantLock();
+        private final int countIndex;
+        private Waiter first;
+        private Waiter last;
+
+        WaitList(int countIndex) {
+            this.countIndex = countIndex;
+        }
+
+        private long count() {
+            return (long) LONGS.getVolatile(counters, countIndex);
+        }
+
+        Waiter register() {
+            Waiter waiter = new Waiter();
+            lock.lock();
+            try {
+                waiter.previous = last;
+                if (last == null) {
+                    first = waiter;
+                } else {
+                    last.next = waiter;
+                }
+                last = waiter;
+                waiter.linked = true;
+                LONGS.setVolatile(counters, countIndex, count() + 1);
+            } finally {
+                lock.unlock();
+            }
+            return waiter;
+        }
+
+        private void unlink(Waiter waiter) {
+            if (waiter.previous == null) {
+                first = waiter.next;
+            } else {
+                waiter.previous.next = waiter.next;
+            }
+            if (waiter.next == null) {
+                last = waiter.previous;
+            } else {
+                waiter.next.previous = waiter.previous;
+            }
+            waiter.previous = null;
+            waiter.next = null;
+            waiter.linked = false;
+            LONGS.setVolatile(counters, countIndex, count() - 1);
+        }
+
+        /** Called on the fast path after publishing an element (or freeing a slot). */
+        void signalIfWaiting() {
+            if (count() != 0) {
+                signalOne();
+            }
+        }
+
+        void signalOne() {
+            Waiter waiter;
+            lock.lock();
+            try {
+                waiter = first;
+                if (waiter == null) {
+                    return;
+                }
+                unlink(waiter);
+                waiter.signalled = true;
+            } finally {
+                lock.unlock();
+            }
+            LockSupport.unpark(waiter.thread);
+        }
+
+        void signalAll() {
+            while (count() != 0) {
+                signalOne();
+            }
+        }
+
+        /**
+         * Deregisters a waiter that stops waiting. If it had been signalled but leaves without having
+         * completed its operation, the wake-up is passed on to the next waiter.
+         */
+        void leave(Waiter waiter, boolean completed) {
+            if (!waiter.signalled) {
+                lock.lock();
+                try {
+                    if (waiter.linked) {
+                        unlink(waiter);
+                        return;
+                    }
+                } finally {
+                    lock.unlock();
+                }
+            }
+            if (!completed) {
+                signalIfWaiting();
+            }
+        }
+    }
+}

@@ -1,0 +1,124 @@
+package io.infrablocks.pool.work;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Producers and consumers hammer a small queue with every blocking and non-blocking operation; every element
+ * arrives exactly once, and each consumer sees each producer's elements in the order they were produced.
+ */
+class BoundedQueueStressTest {
+
+    private static final int PRODUCERS = 4;
+    private static final int CONSUMERS = 4;
+    private static final int PER_PRODUCER = 25_000;
+    private static final long POISON = -1L;
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 3, 16})
+    void everyElementArrivesExactlyOnceInPerProducerOrder(int capacity) {
+        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> run(capacity));
+    }
+
+    private static void run(int capacity) throws Exception {
+        BoundedQueue<Long> q = BoundedQueue.withCapacity(capacity);
+        CyclicBarrier start = new CyclicBarrier(PRODUCERS + CONSUMERS);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        List<BitSet> seen = new ArrayList<>();
+        List<Thread> threads = new ArrayList<>();
+        for (int p = 0; p < PRODUCERS; p++) {
+            int producer = p;
+            threads.add(new Thread(() -> {
+                try {
+                    start.await();
+                    for (int i = 0; i < PER_PRODUCER; i++) {
+                        long e = ((long) producer << 32) | i;
+                        switch (i % 3) {
+                            case 0 -> q.put(e);
+                            case 1 -> {
+                                while (!q.offer(e, 50, TimeUnit.MICROSECONDS)) {
+                                    Thread.onSpinWait();
+                                }
+                            }
+                            default -> {
+                                while (!q.offer(e)) {
+                                    Thread.yield();
+                                }
+                            }
+                        }
+                    }
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, t);
+                }
+            }));
+        }
+        for (int c = 0; c < CONSUMERS; c++) {
+            BitSet bits = new BitSet(PRODUCERS * PER_PRODUCER);
+            seen.add(bits);
+            threads.add(new Thread(() -> {
+                int[] last = new int[PRODUCERS];
+                java.util.Arrays.fill(last, -1);
+                try {
+                    start.await();
+                    for (int n = 0; ; n++) {
+                        Long e =
+                                switch (n % 3) {
+                                    case 0 -> q.take();
+                                    case 1 -> q.poll(50, TimeUnit.MICROSECONDS);
+                                    default -> q.poll();
+                                };
+                        if (e == null) {
+                            continue;
+                        }
+                        if (e == POISON) {
+                            return;
+                        }
+                        int producer = (int) (e >>> 32);
+                        int i = (int) (long) e;
+                        if (i <= last[producer]) {
+                            throw new AssertionError("producer " + producer + ": " + i + " after " + last[producer]);
+                        }
+                        last[producer] = i;
+                        bits.set(producer * PER_PRODUCER + i);
+                    }
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, t);
+                }
+            }));
+        }
+        threads.forEach(Thread::start);
+        for (int i = 0; i < PRODUCERS; i++) {
+            threads.get(i).join();
+        }
+        for (int c = 0; c < CONSUMERS; c++) {
+            q.put(POISON);
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        if (failure.get() != null) {
+            throw new AssertionError(failure.get());
+        }
+        BitSet all = new BitSet();
+        int total = 0;
+        for (BitSet bits : seen) {
+            total += bits.cardinality();
+            all.or(bits);
+        }
+        assertEquals(PRODUCERS * PER_PRODUCER, total, "no duplicates");
+        assertEquals(PRODUCERS * PER_PRODUCER, all.cardinality(), "nothing lost");
+        assertTrue(q.isEmpty());
+        assertEquals(capacity, q.remainingCapacity());
+    }
+}
