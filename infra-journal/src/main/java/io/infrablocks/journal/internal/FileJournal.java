@@ -248,8 +248,9 @@ public final class FileJournal implements Journal {
         for (Recovery.Cut cut : plan.cuts()) {
             try (FileChannel ch = channels.open(cut.path(), StandardOpenOption.WRITE)) {
                 ch.truncate(cut.offset());
-                if (config.preallocate() && cut.offset() < segmentSize) {
-                    SegmentFormat.zeroFill(ch, cut.offset(), segmentSize);
+                long full = SegmentFormat.preallocatedSize(segmentSize);
+                if (config.preallocate() && cut.offset() < full) {
+                    SegmentFormat.zeroFill(ch, cut.offset(), full);
                 }
                 ch.force(true);
             }

@@ -128,8 +128,8 @@ public final class Recovery {
             try (SegmentReader r = SegmentReader.open(seg.path(), seg.base())) {
                 scan = scan(r, sink, checkpoint);
             } catch (JournalCorruptedException e) {
-                // damaged header
-                if (mode != RecoveryMode.POINT_IN_TIME) {
+                // damaged header; a file that is not a segment at all (offset 0: bad magic) is never deleted
+                if (mode != RecoveryMode.POINT_IN_TIME || e.offset() == 0) {
                     throw e;
                 }
                 warnings.add("point-in-time recovery stops: " + e.getMessage());

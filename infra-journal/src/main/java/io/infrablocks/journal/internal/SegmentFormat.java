@@ -74,6 +74,9 @@ public final class SegmentFormat {
     /** The largest payload the format can hold. */
     public static final int MAX_PAYLOAD = Integer.MAX_VALUE - 64;
 
+    /** Preallocated segments are zero-filled to a multiple of this many bytes. */
+    static final int PREALLOCATION_UNIT = 4096;
+
     /** Record type: user data. */
     public static final byte DATA = 1;
     /** Record type: end of a transaction. */
@@ -204,13 +207,23 @@ public final class SegmentFormat {
                 temp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
             writeFully(ch, segmentHeader(baseLsn, VERSION), 0);
             if (preallocateTo > SEGMENT_HEADER) {
-                zeroFill(ch, SEGMENT_HEADER, preallocateTo);
+                zeroFill(ch, SEGMENT_HEADER, preallocatedSize(preallocateTo));
             }
             ch.force(true);
         }
         Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
         forceDirectory(dir);
         return target;
+    }
+
+    /**
+     * The size a preallocated segment gets: the segment size rounded up to the preallocation unit.
+     *
+     * @param segmentSize the configured segment size
+     * @return bytes
+     */
+    static long preallocatedSize(long segmentSize) {
+        return (segmentSize + PREALLOCATION_UNIT - 1) / PREALLOCATION_UNIT * PREALLOCATION_UNIT;
     }
 
     /**

@@ -171,7 +171,9 @@ final class SegmentReader implements Closeable {
         }
         if (!ensure(pos, SegmentFormat.RECORD_HEADER, limit)) {
             problem = "record header cut short (" + (limit - pos) + " of " + SegmentFormat.RECORD_HEADER + " bytes)";
-            return isZero(pos, limit) ? Status.ZERO : Status.TORN;
+            // zeros too short for a header are a clean end only at the end of a preallocated file (whose size
+            // is a multiple of the preallocation unit); otherwise they are a header cut short
+            return limit % SegmentFormat.PREALLOCATION_UNIT == 0 && isZero(pos, limit) ? Status.ZERO : Status.TORN;
         }
         int w = (int) (pos - windowStart);
         int length = window.getInt(w);
