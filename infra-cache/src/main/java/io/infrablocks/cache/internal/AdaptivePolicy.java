@@ -20,7 +20,7 @@ import java.util.List;
  *       size: the SHARDS sampling and miniature-simulation ideas of C. Waldspurger et al., "Efficient MRC
  *       Construction with SHARDS" (USENIX FAST 2015) and "Cache Modeling and Optimization using Miniature
  *       Simulations" (USENIX ATC 2017).</li>
- *   <li>Every time the ghosts have seen {@code ghost capacity} sampled requests, the requests on which exactly
+ *   <li>Every time the ghosts have seen {@value #PERIOD} sampled requests, the requests on which exactly
  *       one ghost hit are compared (a sign test on paired outcomes): if one side leads by more than one standard
  *       deviation ({@code |a - b| > sqrt(a + b)}), {@code f} moves one step ({@value #STEP} of the maximum)
  *       towards it and the evidence restarts; otherwise the evidence is halved and kept. Comparing the two
@@ -45,6 +45,9 @@ public final class AdaptivePolicy implements EvictionPolicy {
 
     /** Largest number of entries a ghost simulation holds (sampling keeps it at or below this). */
     static final int GHOST_CAPACITY = 1024;
+
+    /** Sampled requests per decision period (whatever the cache size: the sign test needs enough pairs). */
+    static final int PERIOD = 1024;
 
     /** How far the window moves per decision, as a share of the maximum. */
     static final double STEP = 0.02;
@@ -214,7 +217,7 @@ public final class AdaptivePolicy implements EvictionPolicy {
                 largerWins++;
             }
         }
-        if (++sampledRequests >= smaller.capacityHint()) {
+        if (++sampledRequests >= PERIOD) {
             sampledRequests = 0;
             decide();
         }
@@ -263,20 +266,14 @@ public final class AdaptivePolicy implements EvictionPolicy {
      */
     private static final class Ghost {
         private final WindowTinyLfu layout;
-        private final long maximum;
         private GhostNode[] table;
         private int mask;
 
         Ghost(long maximum, double windowFraction, FrequencySketch sketch) {
-            this.maximum = maximum;
             this.layout = new WindowTinyLfu(maximum, windowFraction, sketch, false);
             int size = Integer.highestOneBit((int) Math.min(maximum, GHOST_CAPACITY) * 2 + 1) << 1;
             this.table = new GhostNode[Math.max(16, size)];
             this.mask = table.length - 1;
-        }
-
-        long capacityHint() {
-            return Math.max(16, Math.min(maximum, GHOST_CAPACITY));
         }
 
         void setWindowFraction(double fraction) {

@@ -21,8 +21,7 @@ public final class Policies {
             case LRU:
                 return new LruPolicy(maximum);
             case ADAPTIVE:
-                // Placeholder until io.infrablocks.cache.internal.AdaptivePolicy(long maximum) lands.
-                return new LruPolicy(maximum);
+                return new AdaptivePolicy(maximum);
             default:
                 throw new IllegalArgumentException("unknown eviction policy " + kind);
         }
