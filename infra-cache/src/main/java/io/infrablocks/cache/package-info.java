@@ -1,2 +1,22 @@
-/** A concurrent bounded cache with an adaptive, scan-resistant default policy, and a write-back cache. */
+/**
+ * A concurrent, bounded, in-memory cache with an adaptive, scan-resistant default eviction policy (and exact
+ * LRU on request), per-key load coalescing, expiry, removal listeners, statistics and warm-start support.
+ *
+ * <p>One entry point, {@link io.infrablocks.cache.CacheBuilder}:
+ *
+ * <pre>{@code
+ * LoadingCache<Long, User> users = CacheBuilder.newBuilder()
+ *         .maximumSize(10_000)                       // or maximumWeight(n) + weigher(...)
+ *         .expireAfterWrite(Duration.ofMinutes(5))
+ *         .removalListener((id, user, cause) -> log.debug("{} left: {}", id, cause))
+ *         .recordStats()
+ *         .build(id -> userDao.find(id));            // concurrent misses on one id load once
+ *
+ * User u = users.get(42L);
+ * List<Long> hot = users.policy().hottest(1_000);    // save at shutdown, preload at start
+ * }</pre>
+ *
+ * <p>Every cache is thread-safe; reads take no global lock. {@link io.infrablocks.cache.Cache#asMap()} is a
+ * full {@link java.util.concurrent.ConcurrentMap} view.
+ */
 package io.infrablocks.cache;
