@@ -3,8 +3,14 @@ package io.infrablocks.pool.work;
 import java.util.concurrent.Callable;
 import java.util.concurrent.FutureTask;
 
-/** A queued unit of work: the user's task plus its submission time. */
+/**
+ * A queued task that carries its submission time: the future of {@code submit}, or a task of {@code execute}
+ * whose latencies are sampled (the others are queued as they are, without a wrapper).
+ */
 interface Job extends Runnable {
+
+    /** The submission time of a task whose latencies are not sampled. */
+    long NOT_SAMPLED = Long.MIN_VALUE;
 
     /** The submission time in the pool's time source. */
     long enqueuedAt();
@@ -17,12 +23,6 @@ interface Job extends Runnable {
 
     /** Runs the task and returns what it threw, or null. */
     Throwable runAndCatch();
-
-    /** Whether a failure is reported to the pool's {@link TaskExceptionHandler} (tasks of execute). */
-    boolean reportsToHandler();
-
-    /** Fails a task that will never run (only the future of submit can carry it). */
-    void drop(TaskDroppedException cause);
 
     /** A task given to {@code execute}. */
     final class Plain implements Job {
@@ -64,16 +64,6 @@ interface Job extends Runnable {
         }
 
         @Override
-        public boolean reportsToHandler() {
-            return true;
-        }
-
-        @Override
-        public void drop(TaskDroppedException cause) {
-            // reported to the handler by the pool
-        }
-
-        @Override
         public String toString() {
             return task.toString();
         }
@@ -81,7 +71,7 @@ interface Job extends Runnable {
 
     /** A task given to {@code submit}/{@code invokeAll}/{@code invokeAny}: a future. */
     final class Submitted<V> extends FutureTask<V> implements Job {
-        private long enqueuedAt;
+        private long enqueuedAt = NOT_SAMPLED;
         private Throwable failure;
 
         Submitted(Callable<V> callable) {
@@ -121,13 +111,8 @@ interface Job extends Runnable {
             return t;
         }
 
-        @Override
-        public boolean reportsToHandler() {
-            return false;
-        }
-
-        @Override
-        public void drop(TaskDroppedException cause) {
+        /** Fails this task, which will never run. */
+        void drop(TaskDroppedException cause) {
             super.setException(cause);
         }
     }
