@@ -1,9 +1,10 @@
 /** infrablocks pools: a resource pool with a fair wait queue, a JDBC DataSource, and a worker pool. */
 module io.infrablocks.pool {
     requires org.slf4j;
-    requires java.sql;
+    requires transitive java.sql;
     requires HdrHistogram;
 
     exports io.infrablocks.pool;
+    exports io.infrablocks.pool.jdbc;
     exports io.infrablocks.pool.work;
 }

@@ -1,0 +1,1133 @@
+package io.infrablocks.pool.internal;
+
+import io.infrablocks.pool.Distribution;
+import io.infrablocks.pool.Lease;
+import io.infrablocks.pool.Pool;
+import io.infrablocks.pool.PoolClosedException;
+import io.infrablocks.pool.PoolException;
+import io.infrablocks.pool.PoolExhaustedException;
+import io.infrablocks.pool.PoolMetrics;
+import io.infrablocks.pool.ResourceCreationException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+import org.HdrHistogram.SingleWriterRecorder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The pool behind {@link Pool#builder}: lock-free lending on the uncontended path, a strict FIFO hand-off
+ * queue as soon as anyone waits.
+ *
+ * <p><b>Algorithm.</b> Resources live in {@link Slot}s whose {@code state} word (FREE, IN_USE, RESERVED,
+ * REMOVED) is changed only by CAS, in the style of HikariCP's ConcurrentBag and of a per-thread free-list
+ * cache (Bonwick's magazines): a thread remembers the last slot it returned in a thread-local and tries it
+ * first, then scans the shared copy-on-write slot array; in both cases a single CAS FREE→IN_USE lends it.
+ * Unlike ConcurrentBag, fairness is strict: the volatile {@code gate} word holds the number of waiters
+ * (and a CLOSED bit), and the lock-free path is taken only while {@code gate == 0}. Once anyone waits,
+ * every acquirer queues behind them (FIFO doubly linked list under {@code lock}), and every resource that
+ * becomes available (returned, created, put back by housekeeping) is handed directly to the head waiter
+ * ({@link #dispatch}), never left FREE for a newcomer to grab (as in the "fair" SynchronousQueue /
+ * direct hand-off of Java's fair locks, and as HikariCP issues #1909, #476 ask for).
+ *
+ * <p><b>Invariants.</b> (1) Only the owner of a slot (who won its CAS to IN_USE or RESERVED) changes its
+ * plain fields; the CAS gives the happens-before edge to the next owner. (2) No lost wake-up: a releaser
+ * writes FREE then reads {@code gate}; a waiter increments {@code gate} (under the lock) then rescans for
+ * FREE slots. Both accesses are volatile, so (Dekker) at least one of them sees the other, claims the slot
+ * by CAS and dispatches it to the head waiter. (3) While {@code gate != 0} no slot stays FREE: anyone who
+ * sees a FREE slot and a waiter claims and dispatches it. (4) {@code slots.length + pending + destroying
+ * <= maxSize} at all times (guarded by {@code lock}), so never more than maxSize resources exist, counting
+ * those still being created or destroyed.
+ *
+ * <p><b>What guards what.</b> {@code lock} (a ReentrantLock: nothing blocks inside a {@code
+ * synchronized}) guards the waiter list, the slot array's replacement, {@code pending}, {@code destroying},
+ * the creation backoff and failure state, and the creation histogram. {@code gate} is written only under
+ * {@code lock} and read lock-free. {@code metricsLock} guards the cumulative histograms. Each slot's usage
+ * recorder is written only by the slot's owner (single writer) and drained by metrics().
+ *
+ * <p><b>Complexity.</b> Uncontended acquire/release: O(1) — a thread-local read, a CAS, one clock read,
+ * one lease allocation (plus an O(n) scan of the slot array when the thread's own slot is busy).
+ * Contended: O(1) queue operations under the lock plus one park/unpark. Housekeeping and metrics: O(n).
+ *
+ * @param <T> the resource type
+ */
+public final class FairPool<T> implements Pool<T> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(FairPool.class);
+
+    static final int FREE = 0;
+    static final int IN_USE = 1;
+    static final int RESERVED = 2;
+    static final int REMOVED = 3;
+
+    private static final int CLOSED = 1 << 30;
+    private static final long MAX_PARK_SLICE = TimeUnit.MILLISECONDS.toNanos(1);
+
+    private static final VarHandle STATE;
+    private static final VarHandle GATE;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            STATE = l.findVarHandle(Slot.class, "state", int.class);
+            GATE = l.findVarHandle(FairPool.class, "gate", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** One resource and its bookkeeping. */
+    static final class Slot<T> {
+        volatile int state;
+        T resource;
+        final long createdAt;
+        final long expiresAt; // 0 = never
+        long lastUsed;
+        long lastVerified;
+        long borrowedAt;
+        long fastAcquires; // written by the owner only
+        long fastSeen; // under metricsLock
+        volatile boolean retired;
+        volatile LeaseImpl<T> current; // only with leak detection
+        final SingleWriterRecorder usage = new SingleWriterRecorder(2);
+
+        Slot(T resource, long now, long expiresAt) {
+            this.resource = resource;
+            this.createdAt = now;
+            this.expiresAt = expiresAt;
+            this.lastUsed = now;
+            this.lastVerified = now;
+            this.state = IN_USE;
+        }
+
+        boolean cas(int expect, int update) {
+            return STATE.compareAndSet(this, expect, update);
+        }
+    }
+
+    /** A thread's remembered slot (the per-thread fast path). */
+    static final class Local {
+        Slot<?> slot;
+    }
+
+    /** A queued acquirer. {@code item} is a Slot or a PoolException, set under lock. */
+    static final class Waiter {
+        final Thread thread = Thread.currentThread();
+        Waiter prev;
+        Waiter next;
+        volatile Object item;
+    }
+
+    private final PoolConfig<T> cfg;
+    private final String name;
+    private final ScheduledThreadPoolExecutor executor;
+    private final ThreadLocal<Local> local = new ThreadLocal<>();
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition drained = lock.newCondition();
+
+    @SuppressWarnings("unused") // through GATE
+    private volatile int gate;
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private volatile Slot<T>[] slots = new Slot[0];
+
+    // Under lock
+    private Waiter head;
+    private Waiter tail;
+    private int pending;
+    private int destroying;
+    private long backoff;
+    private boolean retryScheduled;
+    private volatile boolean creationFailing;
+    private volatile Throwable lastCreationError;
+    private boolean closeStarted;
+    private boolean closeClean = true;
+    private final Histogram creationTimes = new Histogram(2);
+
+    // Counters
+    private final LongAdder timeouts = new LongAdder();
+    private final LongAdder rejected = new LongAdder();
+    private final LongAdder leaks = new LongAdder();
+    private final LongAdder created = new LongAdder();
+    private final LongAdder destroyed = new LongAdder();
+    private final LongAdder creationFailures = new LongAdder();
+    private final LongAdder validationFailures = new LongAdder();
+    private final Recorder waitRecorder = new Recorder(2);
+
+    private final ReentrantLock metricsLock = new ReentrantLock();
+    private final Histogram waitTotal = new Histogram(2);
+    private final Histogram usageTotal = new Histogram(2);
+
+    private FairPool(PoolConfig<T> cfg) {
+        this.cfg = cfg;
+        this.name = cfg.name();
+        this.backoff = cfg.retryInitial();
+        ThreadFactory tf = cfg.threadFactory() != null ? cfg.threadFactory() : defaultThreadFactory(name);
+        this.executor = new ScheduledThreadPoolExecutor(2, tf);
+        this.executor.setRemoveOnCancelPolicy(true);
+        this.executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+    }
+
+    /**
+     * Starts a pool: schedules housekeeping and the creation of {@code minIdle} resources.
+     *
+     * @param cfg the validated settings
+     * @param <T> the resource type
+     * @return the running pool
+     */
+    public static <T> FairPool<T> start(PoolConfig<T> cfg) {
+        FairPool<T> pool = new FairPool<>(Objects.requireNonNull(cfg, "cfg"));
+        long period = cfg.housekeepingPeriod();
+        pool.executor.scheduleWithFixedDelay(pool::housekeepQuietly, period, period, TimeUnit.NANOSECONDS);
+        pool.lock.lock();
+        try {
+            pool.requestCreationLocked();
+        } finally {
+            pool.lock.unlock();
+        }
+        LOG.info(
+                "pool '{}' started: maxSize {}, minIdle {}, acquireTimeout {} ms, failFast {}",
+                cfg.name(),
+                cfg.maxSize(),
+                cfg.minIdle(),
+                TimeUnit.NANOSECONDS.toMillis(cfg.acquireTimeout()),
+                cfg.failFast());
+        return pool;
+    }
+
+    private static ThreadFactory defaultThreadFactory(String name) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, "infra-pool-" + name + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    // ------------------------------------------------------------------------------------------ acquire
+
+    @Override
+    public Lease<T> acquire() {
+        return acquireNanos(cfg.acquireTimeout());
+    }
+
+    @Override
+    public Lease<T> acquire(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        if (timeout.isNegative()) {
+            throw new IllegalArgumentException("timeout must be >= 0 but was " + timeout);
+        }
+        long nanos;
+        try {
+            nanos = timeout.toNanos();
+        } catch (ArithmeticException e) {
+            nanos = Long.MAX_VALUE / 2;
+        }
+        return acquireNanos(Math.min(nanos, Long.MAX_VALUE / 2));
+    }
+
+    @SuppressWarnings("unchecked")
+    private Lease<T> acquireNanos(long timeout) {
+        if (gate == 0) {
+            Local l = local.get();
+            if (l != null) {
+                Slot<T> s = (Slot<T>) l.slot;
+                if (s != null && s.state == FREE && s.cas(FREE, IN_USE)) {
+                    LeaseImpl<T> lease = lend(s);
+                    if (lease != null) {
+                        s.fastAcquires++;
+                        return lease;
+                    }
+                }
+            }
+            for (Slot<T> s : slots) {
+                if (s.state == FREE && s.cas(FREE, IN_USE)) {
+                    LeaseImpl<T> lease = lend(s);
+                    if (lease != null) {
+                        s.fastAcquires++;
+                        return lease;
+                    }
+                }
+            }
+        }
+        return acquireSlow(timeout);
+    }
+
+    private Slot<T> claimFree() {
+        for (Slot<T> s : slots) {
+            if (s.state == FREE && s.cas(FREE, IN_USE)) {
+                return s;
+            }
+        }
+        return null;
+    }
+
+    /** Lends a claimed slot, or discards it (expired, retired, invalid) and returns null. */
+    private LeaseImpl<T> lend(Slot<T> s) {
+        long now = cfg.clock().nanoTime();
+        if (s.retired) {
+            discard(s, "evicted", true);
+            return null;
+        }
+        if (s.expiresAt != 0 && now - s.expiresAt >= 0) {
+            discard(s, "lifetime", true);
+            return null;
+        }
+        if (now - s.lastVerified >= cfg.validateAfterIdle()) {
+            if (!validate(s)) {
+                discard(s, "invalid", true);
+                return null;
+            }
+            now = cfg.clock().nanoTime();
+            s.lastVerified = now;
+        }
+        s.borrowedAt = now;
+        LeaseImpl<T> lease = new LeaseImpl<>(this, s, s.resource);
+        if (cfg.leakThreshold() > 0) {
+            lease.borrowedAt = now;
+            lease.trace = new Throwable("lease of pool '" + name + "' acquired by thread "
+                    + Thread.currentThread().getName());
+            s.current = lease;
+        }
+        return lease;
+    }
+
+    private boolean validate(Slot<T> s) {
+        try {
+            if (cfg.factory().validate(s.resource)) {
+                return true;
+            }
+            LOG.debug("pool '{}': resource failed validation", name);
+        } catch (Exception e) {
+            LOG.debug("pool '{}': resource failed validation", name, e);
+        }
+        validationFailures.increment();
+        return false;
+    }
+
+    private Lease<T> acquireSlow(long timeout) {
+        long start = cfg.clock().nanoTime();
+        long deadline = start + timeout;
+        boolean atHead = false;
+        for (; ; ) {
+            Slot<T> got = null;
+            Waiter w = null;
+            PoolException failure = null;
+            lock.lock();
+            try {
+                int g = gate;
+                if ((g & CLOSED) != 0) {
+                    throw closedException();
+                }
+                if (g == 0 || atHead) {
+                    got = claimFree();
+                }
+                if (got == null) {
+                    if (cfg.failFast() && creationFailing) {
+                        rejected.increment();
+                        ensureRetryLocked();
+                        failure = creationException("no resource idle and creation is failing");
+                    } else if ((g & ~CLOSED) >= cfg.maxWaiters() && !atHead) {
+                        rejected.increment();
+                        failure = exhausted("wait queue full (maxWaiters " + cfg.maxWaiters() + ")");
+                    } else if (deadline - cfg.clock().nanoTime() <= 0) {
+                        timeouts.increment();
+                        requestCreationLocked();
+                        failure = exhausted("timed out after " + TimeUnit.NANOSECONDS.toMillis(timeout) + " ms");
+                    } else {
+                        w = new Waiter();
+                        link(w, atHead);
+                        GATE.setVolatile(this, g + 1);
+                        requestCreationLocked();
+                    }
+                }
+            } finally {
+                lock.unlock();
+            }
+            if (failure != null) {
+                cfg.listener().acquireFailed(failure);
+                throw failure;
+            }
+            if (got == null) {
+                // Invariant (2): a slot freed before our enqueue became visible is dispatched to the head.
+                Slot<T> free = claimFree();
+                if (free != null) {
+                    dispatch(free);
+                }
+                Object item = await(w, deadline, timeout);
+                if (item instanceof PoolException) {
+                    PoolException e = (PoolException) item;
+                    cfg.listener().acquireFailed(e);
+                    throw e;
+                }
+                @SuppressWarnings("unchecked")
+                Slot<T> s = (Slot<T>) item;
+                got = s;
+            }
+            LeaseImpl<T> lease = lend(got);
+            if (lease != null) {
+                waitRecorder.recordValue(Math.max(0, (cfg.clock().nanoTime() - start) / 1000));
+                return lease;
+            }
+            atHead = true; // the slot we were given was bad: keep our place at the head
+        }
+    }
+
+    private Object await(Waiter w, long deadline, long timeout) {
+        for (; ; ) {
+            Object item = w.item;
+            if (item != null) {
+                return item;
+            }
+            long remaining = deadline - cfg.clock().nanoTime();
+            boolean interrupted = Thread.interrupted();
+            if (remaining <= 0 || interrupted) {
+                PoolException failure;
+                lock.lock();
+                try {
+                    item = w.item;
+                    if (item == null) {
+                        if (interrupted) {
+                            failure =
+                                    new PoolException("pool '" + name + "': interrupted while waiting for a resource");
+                        } else {
+                            timeouts.increment();
+                            failure = exhausted("timed out after " + TimeUnit.NANOSECONDS.toMillis(timeout) + " ms");
+                        }
+                        unlink(w);
+                        GATE.setVolatile(this, gate - 1);
+                    } else {
+                        failure = null;
+                    }
+                } finally {
+                    lock.unlock();
+                }
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+                if (failure != null) {
+                    return failure;
+                }
+                return item;
+            }
+            LockSupport.parkNanos(this, cfg.systemClock() ? remaining : Math.min(remaining, MAX_PARK_SLICE));
+        }
+    }
+
+    private void link(Waiter w, boolean first) {
+        if (head == null) {
+            head = tail = w;
+        } else if (first) {
+            w.next = head;
+            head.prev = w;
+            head = w;
+        } else {
+            w.prev = tail;
+            tail.next = w;
+            tail = w;
+        }
+    }
+
+    private void unlink(Waiter w) {
+        Waiter p = w.prev;
+        Waiter n = w.next;
+        if (p == null) {
+            head = n;
+        } else {
+            p.next = n;
+        }
+        if (n == null) {
+            tail = p;
+        } else {
+            n.prev = p;
+        }
+        w.prev = w.next = null;
+    }
+
+    /**
+     * Hands a slot the caller owns (IN_USE or RESERVED) to the head waiter, or makes it FREE when nobody
+     * waits, or destroys it when the pool is closed.
+     */
+    private void dispatch(Slot<T> s) {
+        boolean destroy = false;
+        lock.lock();
+        try {
+            if ((gate & CLOSED) != 0) {
+                destroy = true;
+            } else {
+                Waiter h = head;
+                if (h != null) {
+                    unlink(h);
+                    GATE.setVolatile(this, gate - 1);
+                    s.state = IN_USE;
+                    h.item = s;
+                    LockSupport.unpark(h.thread);
+                    return;
+                }
+                s.state = FREE;
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (destroy) {
+            discard(s, "closed", false);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ release
+
+    @SuppressWarnings("unchecked")
+    void release(Slot<T> s, LeaseImpl<T> lease) {
+        long now = cfg.clock().nanoTime();
+        s.usage.recordValue(Math.max(0, (now - s.borrowedAt) / 1000));
+        s.lastUsed = now;
+        s.lastVerified = now;
+        if (cfg.leakThreshold() > 0) {
+            s.current = null;
+            if (lease.leakReported) {
+                LOG.info(
+                        "pool '{}': lease reported as leaked was returned after {} ms",
+                        name,
+                        TimeUnit.NANOSECONDS.toMillis(now - lease.borrowedAt));
+            }
+        }
+        if (s.retired || (s.expiresAt != 0 && now - s.expiresAt >= 0)) {
+            discard(s, s.retired ? "evicted" : "lifetime", true);
+            return;
+        }
+        Local l = local.get();
+        if (l == null) {
+            l = new Local();
+            local.set(l);
+        }
+        l.slot = s;
+        if (gate == 0) {
+            if (!s.cas(IN_USE, FREE)) {
+                return; // destroyed by a forced close meanwhile
+            }
+            if (gate == 0 || !s.cas(FREE, IN_USE)) {
+                return;
+            }
+        } else if (s.state != IN_USE) {
+            return;
+        }
+        dispatch(s);
+    }
+
+    void invalidate(Slot<T> s) {
+        if (cfg.leakThreshold() > 0) {
+            s.current = null;
+        }
+        long now = cfg.clock().nanoTime();
+        s.usage.recordValue(Math.max(0, (now - s.borrowedAt) / 1000));
+        discard(s, "invalidated", true);
+    }
+
+    // ------------------------------------------------------------------------------- create / destroy
+
+    /** Removes a slot the caller owns and destroys its resource; schedules a replacement if needed. */
+    private void discard(Slot<T> s, String reason, boolean async) {
+        int st = s.state;
+        if (st == REMOVED || !s.cas(st, REMOVED)) {
+            return;
+        }
+        drainSlotMetrics(s);
+        T resource = s.resource;
+        s.resource = null;
+        lock.lock();
+        try {
+            Slot<T>[] cur = slots;
+            int i = indexOf(cur, s);
+            if (i >= 0) {
+                Slot<T>[] next = Arrays.copyOf(cur, cur.length - 1);
+                System.arraycopy(cur, i + 1, next, i, cur.length - i - 1);
+                slots = next;
+            }
+            destroying++;
+        } finally {
+            lock.unlock();
+        }
+        Runnable task = () -> {
+            destroyNow(resource, reason);
+            lock.lock();
+            try {
+                destroying--;
+                if (slots.length == 0) {
+                    drained.signalAll();
+                }
+                requestCreationLocked();
+            } finally {
+                lock.unlock();
+            }
+        };
+        if (async) {
+            try {
+                executor.execute(task);
+                return;
+            } catch (RejectedExecutionException e) {
+                // closed: destroy here
+            }
+        }
+        task.run();
+    }
+
+    private static int indexOf(Slot<?>[] a, Slot<?> s) {
+        for (int i = 0; i < a.length; i++) {
+            if (a[i] == s) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private void destroyNow(T resource, String reason) {
+        if (resource == null) {
+            return;
+        }
+        try {
+            cfg.factory().destroy(resource);
+        } catch (Exception e) {
+            LOG.debug("pool '{}': destroying a resource failed", name, e);
+        }
+        destroyed.increment();
+        cfg.listener().destroyed(reason);
+    }
+
+    /** Schedules creations while there is demand and room (invariant 4). Caller holds lock. */
+    private void requestCreationLocked() {
+        if ((gate & CLOSED) != 0 || retryScheduled) {
+            return;
+        }
+        for (; ; ) {
+            int total = slots.length;
+            int room = cfg.maxSize() - total - pending - destroying;
+            if (room <= 0) {
+                return;
+            }
+            int waiting = gate & ~CLOSED;
+            boolean forWaiters = pending < waiting;
+            boolean forMinIdle = total + pending < cfg.minIdle();
+            if (!forWaiters && !forMinIdle) {
+                return;
+            }
+            pending++;
+            try {
+                executor.execute(this::createOne);
+            } catch (RejectedExecutionException e) {
+                pending--;
+                return;
+            }
+            if (creationFailing) {
+                return; // one probe at a time while the backend is down
+            }
+        }
+    }
+
+    /** With fail-fast, makes sure a retry is on its way so that the pool notices recovery. */
+    private void ensureRetryLocked() {
+        if (pending == 0 && !retryScheduled && (gate & CLOSED) == 0) {
+            if (slots.length + destroying < cfg.maxSize()) {
+                pending++;
+                try {
+                    executor.execute(this::createOne);
+                } catch (RejectedExecutionException e) {
+                    pending--;
+                }
+            }
+        }
+    }
+
+    private void createOne() {
+        long t0 = cfg.clock().nanoTime();
+        T resource;
+        try {
+            resource = cfg.factory().create();
+            if (resource == null) {
+                throw new NullPointerException("ResourceFactory.create() returned null");
+            }
+        } catch (Throwable e) { // a factory may throw anything; the pool must keep running
+            creationFailed(e);
+            return;
+        }
+        long now = cfg.clock().nanoTime();
+        long expires = 0;
+        if (cfg.maxLifetime() > 0) {
+            long jitter = cfg.lifetimeJitter() > 0 ? ThreadLocalRandom.current().nextLong(cfg.lifetimeJitter()) : 0;
+            expires = now + cfg.maxLifetime() - jitter;
+            if (expires == 0) {
+                expires = 1;
+            }
+        }
+        Slot<T> s = new Slot<>(resource, now, expires);
+        boolean wasFailing;
+        lock.lock();
+        try {
+            pending--;
+            wasFailing = creationFailing;
+            creationFailing = false;
+            backoff = cfg.retryInitial();
+            if ((gate & CLOSED) != 0) {
+                s.state = REMOVED;
+            } else {
+                Slot<T>[] cur = slots;
+                Slot<T>[] next = Arrays.copyOf(cur, cur.length + 1);
+                next[cur.length] = s;
+                slots = next;
+                creationTimes.recordValue(Math.max(0, (now - t0) / 1000));
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (s.state == REMOVED) {
+            destroyNow(resource, "closed");
+            return;
+        }
+        created.increment();
+        if (wasFailing) {
+            LOG.info("pool '{}': resource creation works again", name);
+        }
+        cfg.listener().created(Duration.ofNanos(now - t0));
+        dispatch(s);
+        lock.lock();
+        try {
+            requestCreationLocked();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void creationFailed(Throwable e) {
+        creationFailures.increment();
+        boolean firstFailure;
+        lock.lock();
+        try {
+            pending--;
+            firstFailure = !creationFailing;
+            lastCreationError = e;
+            creationFailing = true;
+            if (cfg.failFast()) {
+                // Nothing is idle (else nobody would wait): fail every waiter now.
+                for (Waiter w = head; w != null; ) {
+                    Waiter n = w.next;
+                    unlink(w);
+                    GATE.setVolatile(this, gate - 1);
+                    rejected.increment();
+                    w.item = creationException("creation failed");
+                    LockSupport.unpark(w.thread);
+                    w = n;
+                }
+            }
+            long delay = backoff;
+            backoff = Math.min(cfg.retryMax(), backoff * 2);
+            int waiting = gate & ~CLOSED;
+            boolean demand = waiting > 0 || slots.length + pending < cfg.minIdle() || cfg.failFast();
+            if ((gate & CLOSED) == 0
+                    && demand
+                    && !retryScheduled
+                    && slots.length + pending + destroying < cfg.maxSize()) {
+                retryScheduled = true;
+                pending++;
+                try {
+                    executor.schedule(
+                            () -> {
+                                lock.lock();
+                                try {
+                                    retryScheduled = false;
+                                } finally {
+                                    lock.unlock();
+                                }
+                                createOne();
+                            },
+                            delay,
+                            TimeUnit.NANOSECONDS);
+                } catch (RejectedExecutionException ex) {
+                    retryScheduled = false;
+                    pending--;
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (firstFailure) {
+            LOG.warn("pool '{}': cannot create a resource, retrying with backoff: {}", name, e.toString());
+        } else {
+            LOG.debug("pool '{}': resource creation failed again", name, e);
+        }
+        cfg.listener().creationFailed(e);
+    }
+
+    // ---------------------------------------------------------------------------------- housekeeping
+
+    private void housekeepQuietly() {
+        try {
+            housekeep();
+        } catch (RuntimeException e) {
+            LOG.warn("pool '{}': housekeeping failed", name, e);
+        }
+    }
+
+    /**
+     * One housekeeping pass (run periodically by the pool's thread; tests call it directly with an
+     * injected clock): leak detection, lifetime and idle expiry, keepalive validation, refill.
+     */
+    public void housekeep() {
+        long now = cfg.clock().nanoTime();
+        if (cfg.leakThreshold() > 0) {
+            for (Slot<T> s : slots) {
+                LeaseImpl<T> l = s.current;
+                if (l != null && !l.leakReported && now - l.borrowedAt >= cfg.leakThreshold()) {
+                    l.leakReported = true;
+                    leaks.increment();
+                    Duration held = Duration.ofNanos(now - l.borrowedAt);
+                    LOG.warn(
+                            "pool '{}': possible leak, a lease has been held for {} ms; borrowed here:",
+                            name,
+                            held.toMillis(),
+                            l.trace);
+                    cfg.listener().leakDetected(held, l.trace);
+                }
+            }
+        }
+        for (Slot<T> s : slots) {
+            if (s.state != FREE || !s.cas(FREE, RESERVED)) {
+                continue;
+            }
+            if (s.retired) {
+                discard(s, "evicted", false);
+                continue;
+            }
+            if (s.expiresAt != 0 && now - s.expiresAt >= 0) {
+                discard(s, "lifetime", false);
+                continue;
+            }
+            if (cfg.idleTimeout() > 0 && now - s.lastUsed >= cfg.idleTimeout() && slots.length > cfg.minIdle()) {
+                discard(s, "idle", false);
+                continue;
+            }
+            if (cfg.keepalive() > 0 && now - s.lastVerified >= cfg.keepalive()) {
+                if (!validate(s)) {
+                    discard(s, "invalid", false);
+                    continue;
+                }
+                s.lastVerified = cfg.clock().nanoTime();
+            }
+            putBack(s);
+        }
+        lock.lock();
+        try {
+            requestCreationLocked();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void putBack(Slot<T> s) {
+        if (gate == 0) {
+            if (!s.cas(RESERVED, FREE)) {
+                return;
+            }
+            if (gate == 0 || !s.cas(FREE, IN_USE)) {
+                return;
+            }
+        }
+        dispatch(s);
+    }
+
+    @Override
+    public void evictAll() {
+        for (Slot<T> s : slots) {
+            s.retired = true;
+        }
+        for (Slot<T> s : slots) {
+            if (s.state == FREE && s.cas(FREE, RESERVED)) {
+                discard(s, "evicted", true);
+            }
+        }
+        LOG.info("pool '{}': evicting every resource", name);
+    }
+
+    // ------------------------------------------------------------------------------------------ close
+
+    @Override
+    public void close() {
+        close(Duration.ofNanos(cfg.closeTimeout()));
+    }
+
+    @Override
+    public boolean close(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        lock.lock();
+        try {
+            if (closeStarted) {
+                return closeClean;
+            }
+            closeStarted = true;
+            GATE.setVolatile(this, gate | CLOSED);
+            for (Waiter w = head; w != null; ) {
+                Waiter n = w.next;
+                unlink(w);
+                w.item = closedException();
+                LockSupport.unpark(w.thread);
+                w = n;
+            }
+            GATE.setVolatile(this, CLOSED);
+        } finally {
+            lock.unlock();
+        }
+        for (Slot<T> s : slots) {
+            if (s.state == FREE && s.cas(FREE, RESERVED)) {
+                discard(s, "closed", false);
+            }
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        int outstanding;
+        lock.lock();
+        try {
+            while (slots.length > 0 || destroying > 0) {
+                long remaining = deadline - System.nanoTime();
+                if (remaining <= 0) {
+                    break;
+                }
+                drained.awaitNanos(Math.min(remaining, MAX_PARK_SLICE * 10));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            outstanding = slots.length;
+            lock.unlock();
+        }
+        int forced = 0;
+        for (Slot<T> s : slots) {
+            int st = s.state;
+            if (st != REMOVED) {
+                discard(s, "closed", false);
+                forced++;
+            }
+        }
+        executor.shutdownNow();
+        boolean clean = outstanding == 0;
+        lock.lock();
+        try {
+            closeClean = clean;
+        } finally {
+            lock.unlock();
+        }
+        if (clean) {
+            LOG.info("pool '{}' closed", name);
+        } else {
+            LOG.warn(
+                    "pool '{}' closed with {} lease(s) still out after {} ms: their resources were destroyed",
+                    name,
+                    forced,
+                    timeout.toMillis());
+        }
+        return clean;
+    }
+
+    // ---------------------------------------------------------------------------------------- metrics
+
+    private void drainSlotMetrics(Slot<T> s) {
+        metricsLock.lock();
+        try {
+            usageTotal.add(s.usage.getIntervalHistogram());
+            long f = s.fastAcquires;
+            waitTotal.recordValueWithCount(0, f - s.fastSeen);
+            s.fastSeen = f;
+        } finally {
+            metricsLock.unlock();
+        }
+    }
+
+    @Override
+    public PoolMetrics metrics() {
+        int active = 0;
+        int idle = 0;
+        Slot<T>[] ss = slots;
+        for (Slot<T> s : ss) {
+            int st = s.state;
+            if (st == FREE || st == RESERVED) {
+                idle++;
+            } else if (st == IN_USE) {
+                active++;
+            }
+        }
+        int waiting = gate & ~CLOSED;
+        Distribution wait;
+        Distribution usage;
+        long acquired;
+        metricsLock.lock();
+        try {
+            for (Slot<T> s : ss) {
+                if (s.state != REMOVED) {
+                    usageTotal.add(s.usage.getIntervalHistogram());
+                    long f = s.fastAcquires;
+                    if (f > s.fastSeen) {
+                        waitTotal.recordValueWithCount(0, f - s.fastSeen);
+                        s.fastSeen = f;
+                    }
+                }
+            }
+            waitTotal.add(waitRecorder.getIntervalHistogram());
+            wait = summarize(waitTotal);
+            usage = summarize(usageTotal);
+            acquired = waitTotal.getTotalCount();
+        } finally {
+            metricsLock.unlock();
+        }
+        Distribution creation;
+        lock.lock();
+        try {
+            creation = summarize(creationTimes);
+        } finally {
+            lock.unlock();
+        }
+        return new PoolMetrics(
+                name,
+                active,
+                idle,
+                active + idle,
+                waiting,
+                wait,
+                usage,
+                creation,
+                acquired,
+                timeouts.sum(),
+                rejected.sum(),
+                leaks.sum(),
+                created.sum(),
+                destroyed.sum(),
+                creationFailures.sum(),
+                validationFailures.sum());
+    }
+
+    private static Distribution summarize(Histogram h) {
+        if (h.getTotalCount() == 0) {
+            return Distribution.EMPTY;
+        }
+        return new Distribution(
+                h.getTotalCount(),
+                micros(h.getValueAtPercentile(50)),
+                micros(h.getValueAtPercentile(99)),
+                micros(h.getMaxValue()));
+    }
+
+    private static Duration micros(long us) {
+        return Duration.ofNanos(us * 1000);
+    }
+
+    // ----------------------------------------------------------------------------------------- errors
+
+    private String state() {
+        int active = 0;
+        int idle = 0;
+        for (Slot<T> s : slots) {
+            int st = s.state;
+            if (st == FREE || st == RESERVED) {
+                idle++;
+            } else if (st == IN_USE) {
+                active++;
+            }
+        }
+        return active + " active, " + idle + " idle, " + (gate & ~CLOSED) + " waiting";
+    }
+
+    private PoolExhaustedException exhausted(String bound) {
+        Throwable cause = creationFailing ? lastCreationError : null;
+        return new PoolExhaustedException("pool '" + name + "' exhausted: " + state() + ", " + bound, cause);
+    }
+
+    private ResourceCreationException creationException(String what) {
+        Throwable last = lastCreationError;
+        return new ResourceCreationException(
+                "pool '" + name + "' cannot create a resource (" + what + "): " + state() + ", last error: " + last,
+                last);
+    }
+
+    private PoolClosedException closedException() {
+        return new PoolClosedException("pool '" + name + "' is closed");
+    }
+
+    @Override
+    public String toString() {
+        return "pool '" + name + "' (" + state() + ", max " + cfg.maxSize() + ")";
+    }
+
+    // ------------------------------------------------------------------------------------------ lease
+
+    /** A lease: the borrowed slot plus the misuse checks of {@link Lease}. */
+    static final class LeaseImpl<T> implements Lease<T> {
+        private static final int ACTIVE = 0;
+        private static final int CLOSED_STATE = 1;
+        private static final int INVALIDATED = 2;
+
+        private final FairPool<T> pool;
+        private final Slot<T> slot;
+        private final T resource;
+        private int state;
+        long borrowedAt;
+        Throwable trace;
+        volatile boolean leakReported;
+
+        LeaseImpl(FairPool<T> pool, Slot<T> slot, T resource) {
+            this.pool = pool;
+            this.slot = slot;
+            this.resource = resource;
+        }
+
+        @Override
+        public T get() {
+            if (state != ACTIVE) {
+                throw new IllegalStateException("lease of pool '" + pool.name + "' used after "
+                        + (state == CLOSED_STATE ? "close()" : "invalidate()"));
+            }
+            return resource;
+        }
+
+        @Override
+        public void close() {
+            if (state != ACTIVE) {
+                if (state == INVALIDATED) {
+                    return;
+                }
+                throw new IllegalStateException("lease of pool '" + pool.name + "' already closed");
+            }
+            state = CLOSED_STATE;
+            pool.release(slot, this);
+        }
+
+        @Override
+        public void invalidate() {
+            if (state != ACTIVE) {
+                throw new IllegalStateException("lease of pool '" + pool.name + "' already "
+                        + (state == CLOSED_STATE ? "closed" : "invalidated"));
+            }
+            state = INVALIDATED;
+            pool.invalidate(slot);
+        }
+
+        @Override
+        public String toString() {
+            return "Lease[" + pool.name + (state == ACTIVE ? ", active]" : ", returned]");
+        }
+    }
+}
