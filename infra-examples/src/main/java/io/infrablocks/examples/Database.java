@@ -1,0 +1,104 @@
+package io.infrablocks.examples;
+
+import io.infrablocks.cache.Codec;
+import io.infrablocks.cache.jdbc.JdbcCacheStore;
+import io.infrablocks.pool.jdbc.PooledDataSource;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The data tier: the embedded H2 database (default) or a PostgreSQL server, holding one key-value table
+ * {@code infra_demo_kv(k, v)}.
+ */
+final class Database implements AutoCloseable {
+
+    static final String TABLE = "infra_demo_kv";
+
+    private final String url;
+    private final String user;
+    private final String password;
+    /** Keeps an in-memory H2 database alive between pools. */
+    private final Connection keepAlive;
+
+    private Database(String url, String user, String password) throws SQLException {
+        this.url = url;
+        this.user = user;
+        this.password = password;
+        this.keepAlive = DriverManager.getConnection(url, user, password);
+        try (Statement s = keepAlive.createStatement()) {
+            s.execute("DROP TABLE IF EXISTS " + TABLE);
+            s.execute("CREATE TABLE " + TABLE + " (k VARCHAR(64) PRIMARY KEY, v VARCHAR(256) NOT NULL)");
+        }
+    }
+
+    static Database embedded() throws SQLException {
+        return new Database("jdbc:h2:mem:infra-demo;DB_CLOSE_DELAY=-1", "sa", "");
+    }
+
+    static Database connect(String url, String user, String password) throws SQLException {
+        return new Database(url, user, password);
+    }
+
+    String describe() {
+        return url.startsWith("jdbc:h2:") ? "embedded H2 (" + url + ")" : url;
+    }
+
+    PooledDataSource pooled(String name) {
+        return PooledDataSource.builder()
+                .url(url)
+                .user(user)
+                .password(password)
+                .pool(p -> p.name(name)
+                        .maxSize(8)
+                        .minIdle(2)
+                        .acquireTimeout(Duration.ofSeconds(2))
+                        .failFast(true))
+                .build();
+    }
+
+    JdbcCacheStore<String, String> store(PooledDataSource dataSource) {
+        return JdbcCacheStore.builder(dataSource, String.class, Codec.utf8())
+                .table(TABLE)
+                .keyColumn("k")
+                .valueColumn("v")
+                .build();
+    }
+
+    /**
+     * Compares the table with what the clients were told was stored.
+     *
+     * @param acknowledged the last acknowledged value of every key written
+     * @return the keys whose row is missing or holds another value
+     */
+    List<String> lostWrites(Map<String, String> acknowledged) throws SQLException {
+        Map<String, String> rows = new HashMap<>();
+        try (PreparedStatement ps = keepAlive.prepareStatement("SELECT k, v FROM " + TABLE);
+                ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                rows.put(rs.getString(1), rs.getString(2));
+            }
+        }
+        List<String> lost = new ArrayList<>();
+        acknowledged.forEach((k, v) -> {
+            if (!v.equals(rows.get(k))) {
+                lost.add(k);
+            }
+        });
+        lost.sort(null);
+        return lost;
+    }
+
+    @Override
+    public void close() throws SQLException {
+        keepAlive.close();
+    }
+}
