@@ -2,6 +2,7 @@ package io.infrablocks.cache;
 
 import io.infrablocks.cache.internal.BoundedCache;
 import io.infrablocks.cache.internal.CacheSettings;
+import io.infrablocks.cache.internal.writeback.CoreCleanCache;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.Executor;
@@ -208,6 +209,37 @@ public final class CacheBuilder<K, V> {
     public <K1 extends K, V1 extends V> LoadingCache<K1, V1> build(CacheLoader<? super K1, V1> loader) {
         Objects.requireNonNull(loader, "loader");
         return BoundedCache.createLoading(settings(), loader);
+    }
+
+    /**
+     * Makes the cache a write-back cache over {@code store}: writes are acknowledged at once and stored later,
+     * in batches, by writer threads (see {@link WriteBackCache} for the guarantees and what a crash loses). The
+     * settings made so far (bound, policy, expiry, removal listener, stats, ticker) configure its cache of clean
+     * values; dirty values are held apart from it until stored and are never evicted. The returned builder
+     * takes the write-back options and builds the {@link WriteBackCache}.
+     *
+     * <pre>{@code
+     * WriteBackCache<String, String> cache = CacheBuilder.newBuilder()
+     *         .maximumSize(10_000)
+     *         .writeBack(JdbcCacheStore.builder(dataSource, String.class, Codec.utf8()).table("items").build())
+     *         .maxDelay(Duration.ofMillis(100))
+     *         .journal(Path.of("/var/lib/app/items-wb"))
+     *         .codecs(Codec.utf8(), Codec.utf8())
+     *         .build();
+     * }</pre>
+     *
+     * @param store the system of record
+     * @param <K1> the key type
+     * @param <V1> the value type
+     * @return the write-back builder
+     * @throws IllegalArgumentException if a cache setting is invalid
+     * @throws IllegalStateException if cache settings conflict
+     */
+    public <K1 extends K, V1 extends V> WriteBackBuilder<K1, V1> writeBack(CacheStore<K1, V1> store) {
+        Objects.requireNonNull(store, "store");
+        CacheSettings settings = settings();
+        return new WriteBackBuilder<K1, V1>(store, () -> new CoreCleanCache<>(BoundedCache.<K1, V1>create(settings)))
+                .ticker(ticker);
     }
 
     private CacheSettings settings() {

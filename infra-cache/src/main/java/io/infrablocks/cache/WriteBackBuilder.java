@@ -1,7 +1,6 @@
 package io.infrablocks.cache;
 
 import io.infrablocks.cache.internal.writeback.CleanCache;
-import io.infrablocks.cache.internal.writeback.LruCleanCache;
 import io.infrablocks.cache.internal.writeback.WriteBackEngine;
 import io.infrablocks.cache.internal.writeback.WriteBackSettings;
 import io.infrablocks.journal.Durability;
@@ -10,7 +9,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.ThreadFactory;
-import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,7 +50,7 @@ public final class WriteBackBuilder<K, V> {
     private Duration closeTimeout = Duration.ofSeconds(30);
     private DeadLetterHandler<K, V> deadLetterHandler;
     private WriteBackListener listener;
-    private LongSupplier ticker = System::nanoTime;
+    private Ticker ticker = Ticker.system();
     private ThreadFactory threadFactory;
     private Path journalDirectory;
     private JournalConfig journalConfig;
@@ -62,14 +60,6 @@ public final class WriteBackBuilder<K, V> {
     WriteBackBuilder(CacheStore<K, V> store, Supplier<CleanCache<K, V>> cleanCache) {
         this.store = Objects.requireNonNull(store, "store");
         this.cleanCache = Objects.requireNonNull(cleanCache, "cleanCache");
-    }
-
-    /** A builder whose clean cache is a plain LRU of {@code maximumSize} entries (tests, before the core). */
-    static <K, V> WriteBackBuilder<K, V> withLruCleanCache(CacheStore<K, V> store, long maximumSize) {
-        if (maximumSize <= 0) {
-            throw new IllegalArgumentException("maximumSize must be > 0 but was " + maximumSize);
-        }
-        return new WriteBackBuilder<>(store, () -> new LruCleanCache<>(maximumSize));
     }
 
     /**
@@ -199,10 +189,10 @@ public final class WriteBackBuilder<K, V> {
     /**
      * The nanosecond time source for delays, backoff and timeouts (tests pass a fake one).
      *
-     * @param ticker like {@link System#nanoTime()}; the default
+     * @param ticker the time source; default the cache builder's ticker ({@link Ticker#system()})
      * @return this builder
      */
-    public WriteBackBuilder<K, V> ticker(LongSupplier ticker) {
+    public WriteBackBuilder<K, V> ticker(Ticker ticker) {
         this.ticker = Objects.requireNonNull(ticker, "ticker");
         return this;
     }
@@ -311,7 +301,7 @@ public final class WriteBackBuilder<K, V> {
                 saturatedNanos(closeTimeout),
                 handler,
                 listener,
-                ticker,
+                ticker::read,
                 threadFactory,
                 journalDirectory,
                 jc,

@@ -22,12 +22,14 @@ import org.junit.jupiter.api.Timeout;
 class WriteBackCacheTest {
 
     private final TestStore<String, String> store = new TestStore<>();
-    private final FakeTicker ticker = new FakeTicker();
+    private final WriteBackClock ticker = new WriteBackClock();
     private final List<DeadLetter<String, String>> letters = new CopyOnWriteArrayList<>();
     private WriteBackCache<String, String> cache;
 
     private WriteBackBuilder<String, String> builder(long maximumSize) {
-        return WriteBackBuilder.withLruCleanCache(store, maximumSize)
+        return CacheBuilder.newBuilder()
+                .maximumSize(maximumSize)
+                .writeBack(store)
                 .name("test")
                 .ticker(ticker)
                 .maxDelay(Duration.ofHours(1))

@@ -22,11 +22,13 @@ class WriteBackOutageTest {
     @Test
     void writersAreBackpressuredDuringAnOutageAndEveryWriteIsStoredAfterIt() throws Exception {
         TestStore<String, String> store = new TestStore<>();
-        FakeTicker ticker = new FakeTicker();
+        WriteBackClock ticker = new WriteBackClock();
         List<DeadLetter<String, String>> letters = new CopyOnWriteArrayList<>();
         store.down.set(true);
         int maxDirty = 20;
-        WriteBackCache<String, String> cache = WriteBackBuilder.withLruCleanCache(store, 10)
+        WriteBackCache<String, String> cache = CacheBuilder.newBuilder()
+                .maximumSize(10)
+                .writeBack(store)
                 .name("outage")
                 .ticker(ticker)
                 .maxDelay(Duration.ZERO)

@@ -55,7 +55,9 @@ class WriteBackPropertyTest {
             @ForAll long seed) {
         assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
             FlakyStore store = new FlakyStore(new Random(seed), failurePercent);
-            WriteBackCache<String, String> cache = WriteBackBuilder.withLruCleanCache(store, 4)
+            WriteBackCache<String, String> cache = CacheBuilder.newBuilder()
+                    .maximumSize(4)
+                    .writeBack(store)
                     .name("property")
                     .batchSize(batchSize)
                     .writerThreads(writerThreads)

@@ -2,8 +2,8 @@ package io.infrablocks.cache.jdbc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.infrablocks.cache.CacheBuilder;
 import io.infrablocks.cache.WriteBackCache;
-import io.infrablocks.cache.WriteBackTestAccess;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.HashMap;
@@ -41,7 +41,9 @@ class JdbcCacheStoreH2Test extends JdbcCacheStoreContract {
 
     @Test
     void aWriteBackCacheOverH2StoresTheLastWriteOfEveryKey() throws Exception {
-        WriteBackCache<String, String> cache = WriteBackTestAccess.lruBuilder(store, 100)
+        WriteBackCache<String, String> cache = CacheBuilder.newBuilder()
+                .maximumSize(100)
+                .writeBack(store)
                 .name("h2")
                 .maxDelay(Duration.ofMillis(5))
                 .batchSize(50)

@@ -2,8 +2,8 @@ package io.infrablocks.cache.jdbc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.infrablocks.cache.CacheBuilder;
 import io.infrablocks.cache.WriteBackCache;
-import io.infrablocks.cache.WriteBackTestAccess;
 import io.infrablocks.testing.PostgresDatabase;
 import io.infrablocks.testing.RequiresPostgres;
 import java.time.Duration;
@@ -51,7 +51,9 @@ class JdbcCacheStorePostgresTest extends JdbcCacheStoreContract {
 
     @Test
     void aWriteBackCacheOverPostgresStoresTheLastWriteOfEveryKey() throws Exception {
-        WriteBackCache<String, String> cache = WriteBackTestAccess.lruBuilder(store, 100)
+        WriteBackCache<String, String> cache = CacheBuilder.newBuilder()
+                .maximumSize(100)
+                .writeBack(store)
                 .name("pg")
                 .maxDelay(Duration.ofMillis(5))
                 .batchSize(100)

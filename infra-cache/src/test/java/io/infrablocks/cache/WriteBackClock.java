@@ -2,14 +2,13 @@ package io.infrablocks.cache;
 
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.LongSupplier;
 
 /** A manual nanosecond clock. */
-final class FakeTicker implements LongSupplier {
+final class WriteBackClock implements Ticker {
     private final AtomicLong nanos = new AtomicLong(1_000_000_000L);
 
     @Override
-    public long getAsLong() {
+    public long read() {
         return nanos.get();
     }
 
