@@ -230,7 +230,8 @@ final class AppServer implements AutoCloseable {
         totals.storeBatches += cm.storeBatches();
         totals.replayed += cm.replayedWrites();
         PoolMetrics pm = dataSource.metrics();
-        totals.acquireWaitP99Nanos = Math.max(totals.acquireWaitP99Nanos, pm.acquireWait().p99().toNanos());
+        totals.acquireWaitP99Nanos =
+                Math.max(totals.acquireWaitP99Nanos, pm.acquireWait().p99().toNanos());
         dataSource.close();
     }
 

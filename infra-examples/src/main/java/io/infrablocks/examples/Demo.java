@@ -55,6 +55,10 @@ public final class Demo {
      * @param args the command line; {@code --help} lists the options
      */
     public static void main(String[] args) {
+        // The blocks log lifecycle at INFO; the demo's own report is what a newcomer should read.
+        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        }
         Optional<DemoOptions> options;
         try {
             options = DemoOptions.parse(args);
@@ -79,6 +83,9 @@ public final class Demo {
     }
 
     static Result run(DemoOptions o, PrintStream out) throws IOException, SQLException, InterruptedException {
+        // The JDK's HTTP server writes headers and body separately: without TCP_NODELAY every small answer
+        // waits for the client's delayed ACK (~40 ms). Read once, when the server classes first load.
+        System.setProperty("sun.net.httpserver.nodelay", "true");
         Path outDir = o.outDir().toAbsolutePath();
         Path journals = outDir.resolve("journals");
         deleteRecursively(journals);
@@ -97,8 +104,8 @@ public final class Demo {
                 server.start();
                 servers.add(server);
                 names.add(name);
-                endpoints.add(Endpoint.of(
-                        name, new InetSocketAddress(InetAddress.getLoopbackAddress(), server.port())));
+                endpoints.add(
+                        Endpoint.of(name, new InetSocketAddress(InetAddress.getLoopbackAddress(), server.port())));
             }
             out.printf(
                     Locale.ROOT,
@@ -135,8 +142,7 @@ public final class Demo {
                         phases.restartAt() * 1000L,
                         TimeUnit.MILLISECONDS);
                 if (!o.quiet()) {
-                    timer.scheduleAtFixedRate(
-                            () -> progress(out, series, start), 1, 1, TimeUnit.SECONDS);
+                    timer.scheduleAtFixedRate(() -> progress(out, series, start), 1, 1, TimeUnit.SECONDS);
                 }
                 load.run(start, end);
                 timer.shutdownNow();
@@ -160,6 +166,7 @@ public final class Demo {
                                 .map(Demo::ejections)
                                 .toList());
                 slow.slow(false);
+                front.shutdown(); // no more health checks or traffic while the servers shut down
                 for (AppServer s : servers) {
                     s.stop(); // flushes every write-back cache to the database
                 }
@@ -219,7 +226,8 @@ public final class Demo {
                         lost.isEmpty()
                                 ? "lost writes: 0"
                                 : "lost writes: " + lost.size() + " " + lost.subList(0, Math.min(20, lost.size())));
-                report.addAll(List.of(buffer.toString(java.nio.charset.StandardCharsets.UTF_8).split("\n")));
+                report.addAll(List.of(
+                        buffer.toString(java.nio.charset.StandardCharsets.UTF_8).split("\n")));
                 for (String line : report) {
                     out.println(line);
                 }

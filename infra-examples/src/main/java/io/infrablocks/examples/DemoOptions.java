@@ -94,8 +94,15 @@ record DemoOptions(
                     return Optional.empty();
                 }
                 case "--quiet" -> quiet = true;
-                case "--duration", "--clients", "--servers", "--keys", "--jdbc-url", "--jdbc-user", "--jdbc-password",
-                        "--out", "--seed" -> {
+                case "--duration",
+                        "--clients",
+                        "--servers",
+                        "--keys",
+                        "--jdbc-url",
+                        "--jdbc-user",
+                        "--jdbc-password",
+                        "--out",
+                        "--seed" -> {
                     if (value == null) {
                         if (i + 1 >= args.length) {
                             throw new UsageException(name + " needs a value");

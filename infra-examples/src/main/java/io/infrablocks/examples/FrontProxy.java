@@ -50,6 +50,7 @@ final class FrontProxy implements AutoCloseable {
     private final LongAdder failovers = new LongAdder();
     private final LongAdder rebinds = new LongAdder();
     private final LongAdder noEndpoint = new LongAdder();
+    private boolean closed;
 
     FrontProxy(List<Endpoint> endpoints, int threads) throws IOException {
         balancer = LoadBalancer.builder()
@@ -134,8 +135,8 @@ final class FrontProxy implements AutoCloseable {
                 }
                 long start = System.nanoTime();
                 try {
-                    HttpResponse<byte[]> response = http.send(forward(exchange, endpoint, body),
-                            HttpResponse.BodyHandlers.ofByteArray());
+                    HttpResponse<byte[]> response =
+                            http.send(forward(exchange, endpoint, body), HttpResponse.BodyHandlers.ofByteArray());
                     long latency = System.nanoTime() - start;
                     if (response.statusCode() == 503) {
                         selection.failure(latency);
@@ -213,6 +214,15 @@ final class FrontProxy implements AutoCloseable {
 
     @Override
     public void close() {
+        shutdown();
+    }
+
+    /** Stops serving and health checking; idempotent. */
+    void shutdown() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         server.stop(0);
         workers.close();
         balancer.close();

@@ -38,8 +38,7 @@ final class LoadGenerator {
     private final Map<String, String> acked = new ConcurrentHashMap<>();
     private final AtomicLong writesAcked = new AtomicLong();
 
-    LoadGenerator(
-            URI front, int clients, int keys, long seed, RunSeries series, ToIntFunction<String> serverIndex) {
+    LoadGenerator(URI front, int clients, int keys, long seed, RunSeries series, ToIntFunction<String> serverIndex) {
         this.front = front;
         this.clients = clients;
         this.zipf = new Zipf(keys, 0.99);
@@ -114,8 +113,8 @@ final class LoadGenerator {
 
     /** Sends one request and records it; returns the status, or -1 when no answer came. */
     private int send(long startNanos, String key, String value, String session) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(front.resolve("/kv/" + key))
-                .timeout(Duration.ofSeconds(5));
+        HttpRequest.Builder request =
+                HttpRequest.newBuilder(front.resolve("/kv/" + key)).timeout(Duration.ofSeconds(5));
         if (session != null) {
             request.header("Cookie", session);
         }

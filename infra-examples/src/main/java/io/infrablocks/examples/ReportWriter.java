@@ -43,16 +43,33 @@ final class ReportWriter {
         long requests = series.totalRequests();
         long errors = series.totalErrors();
         Histogram all = series.latency(0, series.seconds());
-        out.printf(Locale.ROOT, "throughput:        %d requests in %.1f s = %.0f requests/s%n",
-                requests, elapsedSeconds, requests / elapsedSeconds);
-        out.printf(Locale.ROOT, "latency:           p50 %s  p99 %s  p99.9 %s  max %s%n",
-                ms(all.getValueAtPercentile(50)), ms(all.getValueAtPercentile(99)),
-                ms(all.getValueAtPercentile(99.9)), ms(all.getMaxValue()));
-        out.printf(Locale.ROOT, "errors:            %d (%.3f%%), in seconds: %s%n",
-                errors, requests == 0 ? 0.0 : 100.0 * errors / requests, errorSeconds());
-        out.printf(Locale.ROOT, "faults:            %s slow from %ds; %s stopped at %ds, restarted at %ds%n",
-                serverNames.get(phases.slowServer()), phases.slowAt(), serverNames.get(phases.stoppedServer()),
-                phases.stopAt(), phases.restartAt());
+        out.printf(
+                Locale.ROOT,
+                "throughput:        %d requests in %.1f s = %.0f requests/s%n",
+                requests,
+                elapsedSeconds,
+                requests / elapsedSeconds);
+        out.printf(
+                Locale.ROOT,
+                "latency:           p50 %s  p99 %s  p99.9 %s  max %s%n",
+                ms(all.getValueAtPercentile(50)),
+                ms(all.getValueAtPercentile(99)),
+                ms(all.getValueAtPercentile(99.9)),
+                ms(all.getMaxValue()));
+        out.printf(
+                Locale.ROOT,
+                "errors:            %d (%.3f%%), in seconds: %s%n",
+                errors,
+                requests == 0 ? 0.0 : 100.0 * errors / requests,
+                errorSeconds());
+        out.printf(
+                Locale.ROOT,
+                "faults:            %s slow from %ds; %s stopped at %ds, restarted at %ds%n",
+                serverNames.get(phases.slowServer()),
+                phases.slowAt(),
+                serverNames.get(phases.stoppedServer()),
+                phases.stopAt(),
+                phases.restartAt());
         out.println("share of traffic per phase (%):");
         StringBuilder header = new StringBuilder(String.format(Locale.ROOT, "  %-12s", "phase"));
         for (String name : serverNames) {
@@ -145,8 +162,7 @@ final class ReportWriter {
                 .append("</style></head><body>\n<h1>infrablocks three-tier demo</h1>\n");
         html.append("<h2>Latency per second (ms)</h2>\n")
                 .append(chart(latency, List.of("p50", "p99"), maxLatency * 1.1, "ms"));
-        html.append("<h2>Share of traffic per server (%)</h2>\n")
-                .append(chart(share, serverNames, 100, "%"));
+        html.append("<h2>Share of traffic per server (%)</h2>\n").append(chart(share, serverNames, 100, "%"));
         html.append("<h2>Report</h2>\n<pre>");
         for (String line : summary) {
             html.append(escape(line)).append('\n');

@@ -24,9 +24,23 @@ class DemoOptionsTest {
     @Test
     void parsesEveryOptionInBothForms() {
         DemoOptions o = DemoOptions.parse(
-                        "--duration", "30s", "--clients=4", "--servers", "5", "--jdbc-url",
-                        "jdbc:postgresql://127.0.0.1/x", "--jdbc-user", "u", "--jdbc-password=p", "--seed", "7",
-                        "--quiet", "--keys", "100", "--out", "/tmp/o")
+                        "--duration",
+                        "30s",
+                        "--clients=4",
+                        "--servers",
+                        "5",
+                        "--jdbc-url",
+                        "jdbc:postgresql://127.0.0.1/x",
+                        "--jdbc-user",
+                        "u",
+                        "--jdbc-password=p",
+                        "--seed",
+                        "7",
+                        "--quiet",
+                        "--keys",
+                        "100",
+                        "--out",
+                        "/tmp/o")
                 .orElseThrow();
         assertEquals(Duration.ofSeconds(30), o.duration());
         assertEquals(4, o.clients());
