@@ -3,6 +3,7 @@ package io.infrablocks.examples;
 import io.infrablocks.cache.Codec;
 import io.infrablocks.cache.jdbc.JdbcCacheStore;
 import io.infrablocks.pool.jdbc.PooledDataSource;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -17,7 +18,8 @@ import java.util.Map;
 
 /**
  * The data tier: the embedded H2 database (default) or a PostgreSQL server, holding one key-value table
- * {@code infra_demo_kv(k, v)}.
+ * {@code infra_demo_kv(k, v, ver)}. Values look like {@code <version>:<payload>}; the store writes them
+ * versioned, so the newest write of a key wins even when two servers' write-back batches arrive out of order.
  */
 final class Database implements AutoCloseable {
 
@@ -36,7 +38,9 @@ final class Database implements AutoCloseable {
         this.keepAlive = DriverManager.getConnection(url, user, password);
         try (Statement s = keepAlive.createStatement()) {
             s.execute("DROP TABLE IF EXISTS " + TABLE);
-            s.execute("CREATE TABLE " + TABLE + " (k VARCHAR(64) PRIMARY KEY, v VARCHAR(256) NOT NULL)");
+            String binary = url.startsWith("jdbc:postgresql:") ? "BYTEA" : "VARBINARY(256)";
+            s.execute("CREATE TABLE " + TABLE + " (k VARCHAR(64) PRIMARY KEY, v " + binary
+                    + " NOT NULL, ver BIGINT NOT NULL)");
         }
     }
 
@@ -70,26 +74,38 @@ final class Database implements AutoCloseable {
                 .table(TABLE)
                 .keyColumn("k")
                 .valueColumn("v")
+                .versionColumn("ver", Database::version)
                 .build();
+    }
+
+    /** The version of a demo value {@code <version>:<payload>}. */
+    static long version(String value) {
+        int colon = value.indexOf(':');
+        if (colon <= 0) {
+            throw new IllegalArgumentException("demo values look like <version>:<payload> but was '" + value + "'");
+        }
+        return Long.parseLong(value.substring(0, colon));
     }
 
     /**
      * Compares the table with what the clients were told was stored.
      *
      * @param acknowledged the last acknowledged value of every key written
-     * @return the keys whose row is missing or holds another value
+     * @param uncertain per key, a later write whose answer never came (it may or may not have been applied)
+     * @return the keys whose row holds neither the acknowledged value nor the later uncertain one
      */
-    List<String> lostWrites(Map<String, String> acknowledged) throws SQLException {
+    List<String> lostWrites(Map<String, String> acknowledged, Map<String, String> uncertain) throws SQLException {
         Map<String, String> rows = new HashMap<>();
         try (PreparedStatement ps = keepAlive.prepareStatement("SELECT k, v FROM " + TABLE);
                 ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
-                rows.put(rs.getString(1), rs.getString(2));
+                rows.put(rs.getString(1), new String(rs.getBytes(2), StandardCharsets.UTF_8));
             }
         }
         List<String> lost = new ArrayList<>();
         acknowledged.forEach((k, v) -> {
-            if (!v.equals(rows.get(k))) {
+            String row = rows.get(k);
+            if (!v.equals(row) && (row == null || !row.equals(uncertain.get(k)))) {
                 lost.add(k);
             }
         });

@@ -120,6 +120,13 @@ public final class Demo {
             LoadGenerator load;
             try (FrontProxy front = new FrontProxy(endpoints, Math.max(16, o.clients() * 2))) {
                 load = new LoadGenerator(front.uri(), o.clients(), o.keys(), o.seed(), series, Demo::serverIndex);
+                int warmUp = (int) o.warmUp().toSeconds();
+                if (warmUp > 0) {
+                    if (!o.quiet()) {
+                        out.println("warming up for " + warmUp + "s (not measured)...");
+                    }
+                    load.warmUp(warmUp);
+                }
                 ScheduledExecutorService timer = Executors.newScheduledThreadPool(1, r -> {
                     Thread t = new Thread(r, "demo-faults");
                     t.setDaemon(true);
@@ -216,7 +223,7 @@ public final class Demo {
                         "worker pools:      %d rejected (HTTP 503), queue-wait p99 %s (worst server)%n",
                         rejected,
                         ReportWriter.ms(queueP99 / 1000));
-                List<String> lost = database.lostWrites(load.acknowledged());
+                List<String> lost = database.lostWrites(load.acknowledged(), load.uncertain());
                 lines.printf(
                         Locale.ROOT,
                         "verification:      %d acknowledged writes over %d keys checked against the database%n",

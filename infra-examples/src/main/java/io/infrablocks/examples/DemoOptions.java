@@ -9,6 +9,7 @@ import java.util.Optional;
  * The demo's command-line options, parsed and validated.
  *
  * @param duration how long the load runs
+ * @param warmUp unmeasured load before the run
  * @param clients concurrent load-generator clients
  * @param servers application servers
  * @param keys distinct keys the clients use (Zipf-distributed)
@@ -21,6 +22,7 @@ import java.util.Optional;
  */
 record DemoOptions(
         Duration duration,
+        Duration warmUp,
         int clients,
         int servers,
         int keys,
@@ -42,6 +44,7 @@ record DemoOptions(
             "",
             "Options:",
             "  --duration D      how long the load runs, e.g. 30s, 2m, 1500ms (default 60s)",
+            "  --warm-up D       unmeasured load before the run (default 2s; 0s for none)",
             "  --clients N       concurrent clients (default 16)",
             "  --servers N       application servers, at least 2 (default 3)",
             "  --keys N          distinct keys, Zipf-distributed (default 10000)",
@@ -71,6 +74,7 @@ record DemoOptions(
      */
     static Optional<DemoOptions> parse(String... args) {
         Duration duration = Duration.ofSeconds(60);
+        Duration warmUp = Duration.ofSeconds(2);
         int clients = 16;
         int servers = 3;
         int keys = 10_000;
@@ -111,6 +115,9 @@ record DemoOptions(
                     }
                     switch (name) {
                         case "--duration" -> duration = parseDuration(value);
+                        case "--warm-up" -> warmUp = "0".equals(value.trim()) || "0s".equals(value.trim())
+                                ? Duration.ZERO
+                                : parseDuration(value).withNanos(0);
                         case "--clients" -> clients = parseInt(name, value, 1, 10_000);
                         case "--servers" -> servers = parseInt(name, value, 2, 32);
                         case "--keys" -> keys = parseInt(name, value, 1, 10_000_000);
@@ -131,7 +138,17 @@ record DemoOptions(
             }
         }
         return Optional.of(new DemoOptions(
-                duration, clients, servers, keys, Optional.ofNullable(jdbcUrl), user, password, out, seed, quiet));
+                duration,
+                warmUp,
+                clients,
+                servers,
+                keys,
+                Optional.ofNullable(jdbcUrl),
+                user,
+                password,
+                out,
+                seed,
+                quiet));
     }
 
     /**

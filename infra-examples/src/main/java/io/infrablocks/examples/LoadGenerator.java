@@ -21,7 +21,10 @@ import java.util.function.ToIntFunction;
  *
  * <p>Writes to one key never overlap: a client holds the key's stripe lock from sending a write until its
  * answer, so the last acknowledged value of a key is well defined and the final check ("the database holds
- * the last acknowledged value of every key") is exact.
+ * the last acknowledged value of every key") is exact. Each write carries the key's next version
+ * ({@code <version>:c<client>-<seq>}), so the database keeps the newest write whichever server stores it first.
+ * A write whose answer never came (timeout, reset) may or may not have been applied; it is remembered as
+ * uncertain until the key's next acknowledged write, and the check accepts either.
  */
 final class LoadGenerator {
 
@@ -31,11 +34,13 @@ final class LoadGenerator {
     private final int clients;
     private final Zipf zipf;
     private final long seed;
-    private final RunSeries series;
+    private volatile RunSeries series;
     private final ToIntFunction<String> serverIndex;
     private final HttpClient http;
     private final ReentrantLock[] stripes = new ReentrantLock[STRIPES];
     private final Map<String, String> acked = new ConcurrentHashMap<>();
+    private final Map<String, String> uncertain = new ConcurrentHashMap<>();
+    private final Map<String, Long> versions = new ConcurrentHashMap<>();
     private final AtomicLong writesAcked = new AtomicLong();
 
     LoadGenerator(URI front, int clients, int keys, long seed, RunSeries series, ToIntFunction<String> serverIndex) {
@@ -59,8 +64,30 @@ final class LoadGenerator {
         return acked;
     }
 
+    /** Per key, a write after the last acknowledged one whose outcome is unknown. */
+    Map<String, String> uncertain() {
+        return uncertain;
+    }
+
     long writesAcknowledged() {
         return writesAcked.get();
+    }
+
+    /**
+     * Sends load for {@code seconds} without recording it (JIT compilation, connection pools and caches warm
+     * up), so the measured run starts from a steady state. Writes made here are verified like the others.
+     *
+     * @throws InterruptedException when interrupted while waiting for the clients
+     */
+    void warmUp(int seconds) throws InterruptedException {
+        RunSeries measured = series;
+        series = new RunSeries(seconds, measured.servers());
+        try {
+            long start = System.nanoTime();
+            run(start, start + seconds * 1_000_000_000L);
+        } finally {
+            series = measured;
+        }
     }
 
     /**
@@ -94,13 +121,18 @@ final class LoadGenerator {
             String key = "k" + zipf.next(random);
             boolean write = random.nextInt(5) == 0;
             if (write) {
-                String value = "c" + client + "-" + (++seq);
                 ReentrantLock lock = stripes[Math.floorMod(key.hashCode(), STRIPES)];
                 lock.lock();
                 try {
-                    if (send(startNanos, key, value, session) == 200) {
+                    long version = versions.merge(key, 1L, Long::sum);
+                    String value = version + ":c" + client + "-" + (++seq);
+                    int status = send(startNanos, key, value, session);
+                    if (status == 200) {
                         acked.put(key, value);
+                        uncertain.remove(key);
                         writesAcked.incrementAndGet();
+                    } else if (status == -1 || status == 502 || status == 504) {
+                        uncertain.put(key, value);
                     }
                 } finally {
                     lock.unlock();

@@ -32,7 +32,17 @@ class DemoIntegrationTest {
     static void runTheDemo() throws Exception {
         ByteArrayOutputStream buffer = new ByteArrayOutputStream();
         DemoOptions options = DemoOptions.parse(
-                        "--duration", "12s", "--clients", "8", "--keys", "2000", "--quiet", "--out", out.toString())
+                        "--duration",
+                        "12s",
+                        "--warm-up",
+                        "1s",
+                        "--clients",
+                        "8",
+                        "--keys",
+                        "2000",
+                        "--quiet",
+                        "--out",
+                        out.toString())
                 .orElseThrow();
         result = Demo.run(options, new PrintStream(buffer, true, StandardCharsets.UTF_8));
         output = buffer.toString(StandardCharsets.UTF_8);

@@ -15,6 +15,7 @@ class DemoOptionsTest {
     void defaults() {
         DemoOptions o = DemoOptions.parse().orElseThrow();
         assertEquals(Duration.ofSeconds(60), o.duration());
+        assertEquals(Duration.ofSeconds(2), o.warmUp());
         assertEquals(16, o.clients());
         assertEquals(3, o.servers());
         assertEquals(Optional.empty(), o.jdbcUrl());
@@ -52,6 +53,7 @@ class DemoOptionsTest {
         assertEquals(100, o.keys());
         assertEquals(Path.of("/tmp/o"), o.outDir());
         assertTrue(o.quiet());
+        assertEquals(Duration.ZERO, o.warmUp());
     }
 
     @Test

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.ToLongFunction;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
 
@@ -44,6 +45,12 @@ import javax.sql.DataSource;
  * one (auto-commit) and a partial {@link CacheStoreException} names only the keys that failed, so the write-back
  * cache retries just those.
  *
+ * <p>Versioned writes ({@link Builder#versionColumn}): when several writers (say, the write-back caches of
+ * several application servers) store the same key, their batches may reach the database out of order. With a
+ * version column the upsert replaces a row only with a strictly newer version ({@code ... DO UPDATE ... WHERE
+ * t.ver < EXCLUDED.ver} in PostgreSQL, {@code MERGE ... WHEN MATCHED AND d.ver < s.ver} in H2), so the newest
+ * state wins whatever the order; a stale write changes nothing and is not an error. Deletes are not versioned.
+ *
  * <p>Thread-safe: every call borrows its own connection from the data source.
  *
  * @param <K> the key type
@@ -69,6 +76,7 @@ public final class JdbcCacheStore<K, V> implements CacheStore<K, V> {
     private final String keyColumn;
     private final String valueColumn;
     private final Dialect dialect;
+    private final ToLongFunction<? super V> versionOf;
     private final String selectOne;
     private final String upsert;
     private final String delete;
@@ -81,13 +89,31 @@ public final class JdbcCacheStore<K, V> implements CacheStore<K, V> {
         this.keyColumn = b.keyColumn;
         this.valueColumn = b.valueColumn;
         this.dialect = dialect;
+        this.versionOf = b.versionOf;
         this.selectOne = "SELECT " + valueColumn + " FROM " + table + " WHERE " + keyColumn + " = ?";
-        this.upsert = dialect == Dialect.POSTGRESQL
-                ? "INSERT INTO " + table + " (" + keyColumn + ", " + valueColumn + ") VALUES (?, ?) ON CONFLICT ("
-                        + keyColumn + ") DO UPDATE SET " + valueColumn + " = EXCLUDED." + valueColumn
-                : "MERGE INTO " + table + " (" + keyColumn + ", " + valueColumn + ") KEY (" + keyColumn
-                        + ") VALUES (?, ?)";
+        this.upsert = b.versionColumn == null
+                ? upsert(dialect, table, keyColumn, valueColumn)
+                : versionedUpsert(dialect, table, keyColumn, valueColumn, b.versionColumn);
         this.delete = "DELETE FROM " + table + " WHERE " + keyColumn + " = ?";
+    }
+
+    private static String upsert(Dialect dialect, String table, String k, String v) {
+        return dialect == Dialect.POSTGRESQL
+                ? "INSERT INTO " + table + " (" + k + ", " + v + ") VALUES (?, ?) ON CONFLICT (" + k
+                        + ") DO UPDATE SET " + v + " = EXCLUDED." + v
+                : "MERGE INTO " + table + " (" + k + ", " + v + ") KEY (" + k + ") VALUES (?, ?)";
+    }
+
+    private static String versionedUpsert(Dialect dialect, String table, String k, String v, String ver) {
+        return dialect == Dialect.POSTGRESQL
+                ? "INSERT INTO " + table + " AS d (" + k + ", " + v + ", " + ver + ") VALUES (?, ?, ?) ON CONFLICT ("
+                        + k + ") DO UPDATE SET " + v + " = EXCLUDED." + v + ", " + ver + " = EXCLUDED." + ver
+                        + " WHERE d." + ver + " < EXCLUDED." + ver
+                : "MERGE INTO " + table + " AS d USING (VALUES (?, ?, ?)) AS s(" + k + ", " + v + ", " + ver
+                        + ") ON d." + k + " = s." + k + " WHEN MATCHED AND d." + ver + " < s." + ver
+                        + " THEN UPDATE SET " + v + " = s." + v + ", " + ver + " = s." + ver
+                        + " WHEN NOT MATCHED THEN INSERT (" + k + ", " + v + ", " + ver + ") VALUES (s." + k + ", s."
+                        + v + ", s." + ver + ")";
     }
 
     /**
@@ -186,11 +212,15 @@ public final class JdbcCacheStore<K, V> implements CacheStore<K, V> {
         }
         List<K> keys = new ArrayList<>(entries.size());
         List<byte[]> values = new ArrayList<>(entries.size());
+        long[] versions = versionOf == null ? null : new long[entries.size()];
         for (Map.Entry<? extends K, ? extends V> e : entries.entrySet()) {
+            if (versions != null) {
+                versions[keys.size()] = versionOf.applyAsLong(e.getValue());
+            }
             keys.add(e.getKey());
             values.add(valueCodec.encode(e.getValue()));
         }
-        execute("writing", upsert, keys, values);
+        execute("writing", upsert, keys, values, versions);
     }
 
     @Override
@@ -199,10 +229,10 @@ public final class JdbcCacheStore<K, V> implements CacheStore<K, V> {
         if (keys.isEmpty()) {
             return;
         }
-        execute("deleting", delete, new ArrayList<>(keys), null);
+        execute("deleting", delete, new ArrayList<>(keys), null, null);
     }
 
-    private void execute(String what, String sql, List<K> keys, List<byte[]> values) {
+    private void execute(String what, String sql, List<K> keys, List<byte[]> values, long[] versions) {
         SQLException batchFailure;
         try (Connection c = dataSource.getConnection()) {
             boolean autoCommit = c.getAutoCommit();
@@ -210,7 +240,11 @@ public final class JdbcCacheStore<K, V> implements CacheStore<K, V> {
                 c.setAutoCommit(false);
                 try (PreparedStatement ps = c.prepareStatement(sql)) {
                     for (int i = 0; i < keys.size(); i++) {
-                        bind(ps, keys.get(i), values == null ? null : values.get(i));
+                        bind(
+                                ps,
+                                keys.get(i),
+                                values == null ? null : values.get(i),
+                                versions == null ? null : versions[i]);
                         ps.addBatch();
                     }
                     ps.executeBatch();
@@ -233,7 +267,11 @@ public final class JdbcCacheStore<K, V> implements CacheStore<K, V> {
                 c.setAutoCommit(true);
                 for (int i = 0; i < keys.size(); i++) {
                     try {
-                        bind(ps, keys.get(i), values == null ? null : values.get(i));
+                        bind(
+                                ps,
+                                keys.get(i),
+                                values == null ? null : values.get(i),
+                                versions == null ? null : versions[i]);
                         ps.executeUpdate();
                     } catch (SQLException e) {
                         if (isConnectionFailure(e)) {
@@ -260,10 +298,13 @@ public final class JdbcCacheStore<K, V> implements CacheStore<K, V> {
         }
     }
 
-    private void bind(PreparedStatement ps, K key, byte[] value) throws SQLException {
+    private static void bind(PreparedStatement ps, Object key, byte[] value, Long version) throws SQLException {
         ps.setObject(1, key);
         if (value != null) {
             ps.setBytes(2, value);
+        }
+        if (version != null) {
+            ps.setLong(3, version);
         }
     }
 
@@ -322,6 +363,8 @@ public final class JdbcCacheStore<K, V> implements CacheStore<K, V> {
         private String keyColumn = "k";
         private String valueColumn = "v";
         private Dialect dialect;
+        private String versionColumn;
+        private ToLongFunction<? super V> versionOf;
 
         private Builder(DataSource dataSource, Class<K> keyType, Codec<V> valueCodec) {
             this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
@@ -363,6 +406,21 @@ public final class JdbcCacheStore<K, V> implements CacheStore<K, V> {
         }
 
         /**
+         * Makes writes versioned: the row keeps the version of its value in {@code versionColumn} (a
+         * {@code BIGINT}), and a write replaces a row only when its version is strictly greater, so out-of-order
+         * writes from several writers cannot bring back an older state.
+         *
+         * @param versionColumn a plain SQL identifier
+         * @param versionOf the version of a value; larger is newer
+         * @return this builder
+         */
+        public Builder<K, V> versionColumn(String versionColumn, ToLongFunction<? super V> versionOf) {
+            this.versionColumn = Objects.requireNonNull(versionColumn, "versionColumn");
+            this.versionOf = Objects.requireNonNull(versionOf, "versionOf");
+            return this;
+        }
+
+        /**
          * The dialect; by default detected from the database product name at {@link #build()}.
          *
          * @param dialect the dialect
@@ -387,6 +445,9 @@ public final class JdbcCacheStore<K, V> implements CacheStore<K, V> {
             requireIdentifier("table", table);
             requireIdentifier("keyColumn", keyColumn);
             requireIdentifier("valueColumn", valueColumn);
+            if (versionColumn != null) {
+                requireIdentifier("versionColumn", versionColumn);
+            }
             return new JdbcCacheStore<>(this, dialect != null ? dialect : detect());
         }
 
