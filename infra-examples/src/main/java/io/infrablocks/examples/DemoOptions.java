@@ -99,6 +99,7 @@ record DemoOptions(
                 }
                 case "--quiet" -> quiet = true;
                 case "--duration",
+                        "--warm-up",
                         "--clients",
                         "--servers",
                         "--keys",

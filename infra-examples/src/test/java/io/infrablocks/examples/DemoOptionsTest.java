@@ -41,7 +41,9 @@ class DemoOptionsTest {
                         "--keys",
                         "100",
                         "--out",
-                        "/tmp/o")
+                        "/tmp/o",
+                        "--warm-up",
+                        "0s")
                 .orElseThrow();
         assertEquals(Duration.ofSeconds(30), o.duration());
         assertEquals(4, o.clients());
