@@ -35,8 +35,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Values carry a version ({@code v<version>:<payload>}); the store applies a write only when it is newer
  * than the row, so the servers' independent write-back flushes cannot reorder one key's writes.
  *
- * <p>Stopping closes the HTTP server (new connections are refused; requests in flight get up to a second to
- * finish), the worker pool, the cache (which flushes,
+ * <p>Stopping closes the HTTP server at once (connections are refused, requests in flight fail), the worker
+ * pool, the cache (which flushes,
  * and leaves in its journal what it could not store) and the connection pool. Starting again replays the
  * journal, so a write acknowledged before the stop reaches the database.
  */
@@ -217,8 +217,10 @@ final class AppServer implements AutoCloseable {
         if (http == null) {
             return;
         }
-        // Stop listening at once (new connections are refused); let exchanges in flight finish for up to 1 s.
-        http.stop(1);
+        // Abrupt, like a crash: the listener closes and open connections drop at once (stop(delay) would keep
+        // serving keep-alive connections during the delay). Requests in flight fail; the proxy retries a
+        // refused request elsewhere, and a write whose answer was lost is reported as uncertain.
+        http.stop(0);
         http = null;
         workers.close();
         WorkerPoolMetrics wm = workers.metrics();
