@@ -79,7 +79,10 @@ public final class JournalConfig {
     }
 
     /**
-     * How long the group-commit writer waits for more committers before forcing.
+     * How long the {@link Durability#sync() SYNC} group-commit writer may wait for more committers before
+     * forcing. The writer waits only while its batch is smaller than the previous batch (the concurrency it has
+     * just seen) and below {@link #groupCommitMaxBytes()}, so a lone committer never waits; committers that
+     * arrive during a force join the next batch regardless.
      *
      * @return the wait, zero to force as soon as the writer is free
      */
@@ -88,7 +91,8 @@ public final class JournalConfig {
     }
 
     /**
-     * The buffered bytes at which the group-commit writer forces without waiting further.
+     * The batch size in bytes at which the group-commit writer stops collecting committers and writes and
+     * forces the batch.
      *
      * @return bytes
      */
@@ -106,7 +110,8 @@ public final class JournalConfig {
     }
 
     /**
-     * Whether new segments are preallocated (zero-filled) to their full size.
+     * Whether segments are preallocated: zero-filled ahead of the writer in steps of 1 MiB (or the segment size,
+     * if smaller), so that most forces (fdatasync) need not update the file's size.
      *
      * @return true when preallocated
      */

@@ -115,6 +115,7 @@ public final class FileJournal implements Journal {
     private Path activePath;
     private long activeBase;
     private long position; // file offset where the encode buffer's first byte goes
+    private long allocatedEnd; // size of the active segment file (zero-filled beyond position when preallocating)
     private long lastAssigned;
     private final List<Recovery.Segment> segments = new ArrayList<>();
     private List<Recovery.Segment> segmentsView = List.of(); // immutable copy of segments
@@ -248,10 +249,6 @@ public final class FileJournal implements Journal {
         for (Recovery.Cut cut : plan.cuts()) {
             try (FileChannel ch = channels.open(cut.path(), StandardOpenOption.WRITE)) {
                 ch.truncate(cut.offset());
-                long full = SegmentFormat.preallocatedSize(segmentSize);
-                if (config.preallocate() && cut.offset() < full) {
-                    SegmentFormat.zeroFill(ch, cut.offset(), full);
-                }
                 ch.force(true);
             }
         }
@@ -278,7 +275,7 @@ public final class FileJournal implements Journal {
         lastAssigned = last;
         if (live.isEmpty()) {
             long base = last + 1;
-            Path p = SegmentFormat.createSegment(channels, dir, base, config.preallocate() ? segmentSize : 0);
+            Path p = SegmentFormat.createSegment(channels, dir, base, initialAllocation());
             live.add(new Recovery.Segment(base, p));
             position = SegmentFormat.SEGMENT_HEADER;
         } else {
@@ -289,6 +286,7 @@ public final class FileJournal implements Journal {
         activeBase = tail.base();
         activePath = tail.path();
         active = channels.open(activePath, StandardOpenOption.WRITE);
+        allocatedEnd = active.size();
         segmentsChanged();
         published = new Published(segmentsView, activeBase, position, lastAssigned);
         LOG.info(
@@ -432,10 +430,7 @@ public final class FileJournal implements Journal {
                 ByteBuffer big = ByteBuffer.allocate(Math.toIntExact(size));
                 encodeInto(big, recs, lsn);
                 big.flip();
-                int n = big.remaining();
-                SegmentFormat.writeFully(active, big, position);
-                position += n;
-                bytesWritten.add(n);
+                writeAtPosition(big);
                 return;
             }
         }
@@ -455,11 +450,36 @@ public final class FileJournal implements Journal {
             return;
         }
         buf.flip();
-        int n = buf.remaining();
-        SegmentFormat.writeFully(active, buf, position);
+        writeAtPosition(buf);
         buf.clear();
-        position += n;
+    }
+
+    /**
+     * Writes {@code b} at the end of the active segment; when preallocating, zero-fills ahead of it in chunks so
+     * that most forces find the file size unchanged. Under lock.
+     */
+    private void writeAtPosition(ByteBuffer b) throws IOException {
+        int n = b.remaining();
+        long end = position + n;
+        SegmentFormat.writeFully(active, b, position);
+        if (config.preallocate() && end > allocatedEnd) {
+            long newEnd = SegmentFormat.roundUp(end, preallocationChunk());
+            SegmentFormat.zeroFill(active, end, newEnd);
+            allocatedEnd = newEnd;
+        }
+        position = end;
         bytesWritten.add(n);
+    }
+
+    private long preallocationChunk() {
+        return Math.min(
+                SegmentFormat.PREALLOCATION_CHUNK,
+                SegmentFormat.roundUp(segmentSize, SegmentFormat.PREALLOCATION_UNIT));
+    }
+
+    /** The size a new segment file is created with. */
+    private long initialAllocation() {
+        return config.preallocate() ? preallocationChunk() : 0;
     }
 
     /** Forces and closes the active segment and starts a new one at {@code baseLsn}. Under lock. */
@@ -468,11 +488,12 @@ public final class FileJournal implements Journal {
         active.force(false);
         forces.increment();
         active.close();
-        Path p = SegmentFormat.createSegment(channels, dir, baseLsn, config.preallocate() ? segmentSize : 0);
+        Path p = SegmentFormat.createSegment(channels, dir, baseLsn, initialAllocation());
         active = channels.open(p, StandardOpenOption.WRITE);
         activePath = p;
         activeBase = baseLsn;
         position = SegmentFormat.SEGMENT_HEADER;
+        allocatedEnd = active.size();
         segments.add(new Recovery.Segment(baseLsn, p));
         segmentsChanged();
     }
