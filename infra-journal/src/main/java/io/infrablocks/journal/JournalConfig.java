@@ -19,6 +19,7 @@ public final class JournalConfig {
     private final RecoveryMode recoveryMode;
     private final boolean preallocate;
     private final ThreadFactory threadFactory;
+    private final JournalListener listener;
 
     private JournalConfig(Builder b) {
         this.name = b.name;
@@ -30,11 +31,13 @@ public final class JournalConfig {
         this.recoveryMode = b.recoveryMode;
         this.preallocate = b.preallocate;
         this.threadFactory = b.threadFactory;
+        this.listener = b.listener;
     }
 
     /**
      * A builder with the defaults: SYNC durability, 64 MiB segments, 16 MiB maximum record, group commit
-     * waiting at most 1 ms or 256 KiB, {@link RecoveryMode#TOLERATE_CORRUPTED_TAIL}.
+     * waiting at most 1 ms or 256 KiB, {@link RecoveryMode#TOLERATE_CORRUPTED_TAIL}, preallocation on (measured
+     * faster for forced commits: see the module README).
      *
      * @return a new builder
      */
@@ -128,6 +131,15 @@ public final class JournalConfig {
         return threadFactory;
     }
 
+    /**
+     * The listener of journal events.
+     *
+     * @return the listener, or null when none is set
+     */
+    public JournalListener listener() {
+        return listener;
+    }
+
     @Override
     public String toString() {
         return "JournalConfig[name=" + name + ", durability=" + durability + ", segmentSize=" + segmentSize
@@ -145,8 +157,9 @@ public final class JournalConfig {
         private Duration groupCommitMaxWait = Duration.ofMillis(1);
         private int groupCommitMaxBytes = 256 << 10;
         private RecoveryMode recoveryMode = RecoveryMode.TOLERATE_CORRUPTED_TAIL;
-        private boolean preallocate = false;
+        private boolean preallocate = true;
         private ThreadFactory threadFactory;
+        private JournalListener listener;
 
         private Builder() {}
 
@@ -228,9 +241,9 @@ public final class JournalConfig {
         }
 
         /**
-         * Sets whether new segments are preallocated.
+         * Sets whether segments are preallocated (zero-filled ahead of the writer in 1 MiB steps); default true.
          *
-         * @param preallocate true to zero-fill new segments to their full size
+         * @param preallocate true to zero-fill ahead, false to let segment files grow with each write
          * @return this builder
          */
         public Builder preallocate(boolean preallocate) {
@@ -246,6 +259,17 @@ public final class JournalConfig {
          */
         public Builder threadFactory(ThreadFactory threadFactory) {
             this.threadFactory = Objects.requireNonNull(threadFactory, "threadFactory");
+            return this;
+        }
+
+        /**
+         * Sets a listener of journal events (group commits, recovery cuts, checkpoints).
+         *
+         * @param listener the listener
+         * @return this builder
+         */
+        public Builder listener(JournalListener listener) {
+            this.listener = Objects.requireNonNull(listener, "listener");
             return this;
         }
 

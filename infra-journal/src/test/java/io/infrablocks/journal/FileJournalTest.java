@@ -243,6 +243,28 @@ class FileJournalTest {
     }
 
     @Test
+    void listenerSeesGroupCommitsAndCheckpoints() {
+        List<String> events = new CopyOnWriteArrayList<>();
+        JournalListener listener = new JournalListener() {
+            @Override
+            public void onGroupCommit(int transactions, long bytes, long forceNanos) {
+                events.add("commit " + transactions + " " + bytes);
+            }
+
+            @Override
+            public void onCheckpoint(long lsn, int segmentsDeleted) {
+                events.add("checkpoint " + lsn + " " + segmentsDeleted);
+            }
+        };
+        try (Journal j =
+                Journal.open(dir, JournalConfig.builder().listener(listener).build())) {
+            j.append(b("abc"));
+            j.checkpoint(1);
+        }
+        assertEquals(List.of("commit 1 47", "checkpoint 1 0"), events);
+    }
+
+    @Test
     void commitAsyncCompletesWithTheLsn() {
         try (Journal j = Journal.open(dir, JournalConfig.builder().build())) {
             CompletableFuture<Long> a = j.appendAsync(b("a"));

@@ -5,6 +5,7 @@ import io.infrablocks.journal.Durability;
 import io.infrablocks.journal.Journal;
 import io.infrablocks.journal.JournalConfig;
 import io.infrablocks.journal.JournalException;
+import io.infrablocks.journal.JournalListener;
 import io.infrablocks.journal.JournalMetrics;
 import io.infrablocks.journal.Transaction;
 import java.io.IOException;
@@ -108,6 +109,7 @@ public final class FileJournal implements Journal {
     private final FileChannel lockChannel;
     private final FileLock fileLock;
     private final ThreadFactory threadFactory;
+    private final JournalListener listener;
 
     private final ReentrantLock lock = new ReentrantLock();
     // guarded by lock
@@ -163,6 +165,7 @@ public final class FileJournal implements Journal {
         this.fileLock = fileLock;
         this.maxWaitNanos = config.groupCommitMaxWait().toNanos();
         this.maxBatchBytes = config.groupCommitMaxBytes();
+        this.listener = config.listener();
         this.threadFactory = config.threadFactory() != null ? config.threadFactory() : defaultThreadFactory(name);
         int capacity = Math.min(Math.max(config.groupCommitMaxBytes(), 64 << 10), 16 << 20);
         this.buf = ByteBuffer.allocateDirect(capacity);
@@ -250,6 +253,9 @@ public final class FileJournal implements Journal {
             try (FileChannel ch = channels.open(cut.path(), StandardOpenOption.WRITE)) {
                 ch.truncate(cut.offset());
                 ch.force(true);
+            }
+            if (listener != null) {
+                listener.onRecoveryCut(cut.path(), cut.offset(), cut.reason());
             }
         }
         for (Path p : plan.delete()) {
@@ -589,10 +595,15 @@ public final class FileJournal implements Journal {
                 lock.unlock();
             }
         }
+        long forceNanos = 0;
         if (error == null) {
             try {
+                long t0 = listener != null ? System.nanoTime() : 0;
                 ch.force(false);
                 forces.increment();
+                if (listener != null) {
+                    forceNanos = System.nanoTime() - t0;
+                }
             } catch (IOException | RuntimeException e) {
                 lock.lock();
                 try {
@@ -614,11 +625,29 @@ public final class FileJournal implements Journal {
         } finally {
             lock.unlock();
         }
+        if (listener != null) {
+            long sum = 0;
+            for (Pending p : batch) {
+                sum += p.size;
+            }
+            long bytes = sum;
+            long took = forceNanos;
+            int transactions = batch.size();
+            notifyListener(() -> listener.onGroupCommit(transactions, bytes, took));
+        }
         for (Pending p : batch) {
             countCommit(p.records.length);
             p.future.complete(p.lsn);
         }
         signalTailers();
+    }
+
+    private void notifyListener(Runnable call) {
+        try {
+            call.run();
+        } catch (RuntimeException e) {
+            LOG.warn("journal '{}': listener failed: {}", name, e.toString());
+        }
     }
 
     // ------------------------------------------------------------------------------------------- PERIODIC
@@ -901,6 +930,10 @@ public final class FileJournal implements Journal {
                 }
                 if (!deletable.isEmpty()) {
                     SegmentFormat.forceDirectory(dir);
+                }
+                if (listener != null) {
+                    int deleted = deletable.size();
+                    notifyListener(() -> listener.onCheckpoint(lsn, deleted));
                 }
             } catch (IOException e) {
                 throw new JournalException("journal '" + name + "': checkpoint at LSN " + lsn + " failed: " + e, e);
