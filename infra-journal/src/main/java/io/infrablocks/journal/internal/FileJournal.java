@@ -390,6 +390,8 @@ public final class FileJournal implements Journal {
         }
         if (closed.get() && queue.remove(p)) {
             p.future.completeExceptionally(closedBeforeCommit());
+        } else if (failure != null && queue.remove(p)) {
+            p.future.completeExceptionally(failure); // the writer stopped after a failure
         }
         return p.future;
     }
@@ -399,6 +401,7 @@ public final class FileJournal implements Journal {
         long lsn;
         lock.lock();
         try {
+            checkOpen(); // close() takes the lock before closing the channel
             JournalException f = failure;
             if (f != null) {
                 throw f;
@@ -526,6 +529,24 @@ public final class FileJournal implements Journal {
     // ------------------------------------------------------------------------------------ SYNC group commit
 
     private void writerLoop() {
+        try {
+            groupCommitLoop();
+        } catch (Throwable t) {
+            lock.lock();
+            try {
+                fail("run the group-commit writer for", t);
+            } finally {
+                lock.unlock();
+            }
+            Pending p;
+            while ((p = queue.poll()) != null) {
+                p.future.completeExceptionally(failure);
+            }
+            throw t;
+        }
+    }
+
+    private void groupCommitLoop() {
         List<Pending> batch = new ArrayList<>();
         int expected = 1;
         while (true) {
@@ -574,6 +595,18 @@ public final class FileJournal implements Journal {
     }
 
     private void writeBatch(List<Pending> batch) {
+        try {
+            writeAndForce(batch);
+        } catch (Throwable t) {
+            JournalException e = new JournalException("journal '" + name + "': group commit failed: " + t, t);
+            for (Pending p : batch) {
+                p.future.completeExceptionally(e);
+            }
+            throw t;
+        }
+    }
+
+    private void writeAndForce(List<Pending> batch) {
         JournalException error = failure;
         FileChannel ch = null;
         long end = 0;
