@@ -22,8 +22,10 @@ import java.util.List;
  *       Simulations" (USENIX ATC 2017).</li>
  *   <li>Every time the ghosts have seen {@value #PERIOD} sampled requests, the requests on which exactly
  *       one ghost hit are compared (a sign test on paired outcomes): if one side leads by more than one standard
- *       deviation ({@code |a - b| > sqrt(a + b)}), {@code f} moves one step ({@value #STEP} of the maximum)
- *       towards it and the evidence restarts; otherwise the evidence is halved and kept. Comparing the two
+ *       deviation ({@code |a - b| > sqrt(a + b)}), {@code f} moves one step towards it and the evidence
+ *       restarts; otherwise the evidence is halved and kept. The step is {@value #STEP} of the maximum, doubled
+ *       on each further decision in the same direction up to {@value #MAX_STEP} (a long way to go is
+ *       covered quickly; a reversal or an undecided period falls back to the small step). Comparing the two
  *       variants on the <em>same</em> requests removes the noise that defeats plain hill climbing (which
  *       compares hit ratios of different periods), so the policy converges quickly and stays put on stable
  *       workloads. This replaces Caffeine's hill climber (G. Einziger, O. Eytan, R. Friedman, B. Manes,
@@ -49,8 +51,11 @@ public final class AdaptivePolicy implements EvictionPolicy {
     /** Sampled requests per decision period (whatever the cache size: the sign test needs enough pairs). */
     static final int PERIOD = 1024;
 
-    /** How far the window moves per decision, as a share of the maximum. */
+    /** How far the window moves on a first decision in one direction, as a share of the maximum. */
     static final double STEP = 0.02;
+
+    /** The largest move: repeated decisions in one direction double the step up to this. */
+    static final double MAX_STEP = 0.08;
 
     /** How far from the real window each ghost's window is set, as a share of the maximum. */
     static final double SPREAD = 0.1;
@@ -70,6 +75,8 @@ public final class AdaptivePolicy implements EvictionPolicy {
     private long sampledRequests;
     private double smallerWins;
     private double largerWins;
+    private double step = STEP;
+    private int lastDirection;
 
     /**
      * Creates the policy.
@@ -225,15 +232,19 @@ public final class AdaptivePolicy implements EvictionPolicy {
 
     private void decide() {
         double threshold = Math.sqrt(smallerWins + largerWins);
-        double direction = largerWins - smallerWins > threshold ? 1 : smallerWins - largerWins > threshold ? -1 : 0;
+        int direction = largerWins - smallerWins > threshold ? 1 : smallerWins - largerWins > threshold ? -1 : 0;
         if (direction == 0) {
             smallerWins *= 0.5;
             largerWins *= 0.5;
+            step = STEP;
+            lastDirection = 0;
             return;
         }
         smallerWins = 0;
         largerWins = 0;
-        windowFraction = Math.max(0, Math.min(1, windowFraction + direction * STEP));
+        step = direction == lastDirection ? Math.min(MAX_STEP, step * 2) : STEP;
+        lastDirection = direction;
+        windowFraction = Math.max(0, Math.min(1, windowFraction + direction * step));
         main.setWindowFraction(windowFraction);
         smaller.setWindowFraction(Math.max(0, windowFraction - SPREAD));
         larger.setWindowFraction(Math.min(1, windowFraction + SPREAD));
