@@ -30,6 +30,12 @@ import java.util.List;
  *       compares hit ratios of different periods), so the policy converges quickly and stays put on stable
  *       workloads. This replaces Caffeine's hill climber (G. Einziger, O. Eytan, R. Friedman, B. Manes,
  *       "Adaptive Software Cache Management", Middleware 2018).</li>
+ *   <li>Local search cannot see past a flat stretch: on recency-dominated workloads every layout with a main
+ *       space loses about as much to admission filtering, and only the pure LRU end ({@code f = 1}) wins. A
+ *       third ghost therefore runs plain LRU on the same sample and is compared with the real cache on the
+ *       sampled requests (again paired: requests where exactly one of them hit). If LRU leads by more than
+ *       {@value #RECENCY_Z} standard deviations of evidence decayed by {@value #RECENCY_DECAY} per period, the
+ *       window jumps to 100%; the local pair then walks it back down if that was wrong.</li>
  * </ul>
  * The window starts at 1% of the maximum (frequency-biased, so a cold cache is scan resistant from the start).
  * Explicit removals and updates are not replayed in the ghosts: they model the request stream only.
@@ -38,10 +44,10 @@ import java.util.List;
  * {@link EvictionPolicy}), and every field here, in the layout, the sketch and the ghosts, is guarded by it.
  *
  * <p><b>Complexity.</b> Access, add, update, remove and evict are O(1) amortized: O(1) list splices, four
- * sketch counters, and for sampled keys two ghost steps of the same cost plus an open-addressing lookup. The
- * sketch halves its counters once per {@code 10 * capacity} increments and a window change demotes at most the
- * excess it created. Memory beyond the entries: the sketch (8 bytes per entry) and at most
- * {@code 2 * }{@value #GHOST_CAPACITY} ghost nodes.
+ * sketch counters, and for sampled keys three ghost steps of the same cost plus an open-addressing lookup. The
+ * sketch halves its counters once per {@code 10 * capacity} increments, and after a window change each call moves
+ * at most {@value WindowTinyLfu#TRANSFER_BUDGET} entries between queues. Memory beyond the entries: the sketch (8 bytes per entry) and at most
+ * {@code 3 * }{@value #GHOST_CAPACITY} ghost nodes.
  */
 public final class AdaptivePolicy implements EvictionPolicy {
 
@@ -60,6 +66,15 @@ public final class AdaptivePolicy implements EvictionPolicy {
     /** How far from the real window each ghost's window is set, as a share of the maximum. */
     static final double SPREAD = 0.1;
 
+    /**
+     * How many standard deviations plain LRU must lead the real cache by before the window jumps to 100%: a
+     * safety net for a decisive, sustained lead only (the evidence decays by {@value #RECENCY_DECAY} a period).
+     */
+    static final double RECENCY_Z = 6.0;
+
+    /** Per-period decay of the evidence comparing the real cache with plain LRU (about ten periods of memory). */
+    static final double RECENCY_DECAY = 0.9;
+
     /** Initial window share of the maximum. */
     static final double INITIAL_WINDOW = 0.01;
 
@@ -72,6 +87,9 @@ public final class AdaptivePolicy implements EvictionPolicy {
     private boolean sampleShiftFromCount;
     private Ghost smaller;
     private Ghost larger;
+    private Ghost recency;
+    private double realWins;
+    private double recencyWins;
     private long sampledRequests;
     private double smallerWins;
     private double largerWins;
@@ -97,7 +115,7 @@ public final class AdaptivePolicy implements EvictionPolicy {
     public void onAccess(PolicyNode node) {
         sketch.increment(node.keyHash());
         main.onAccess(node);
-        replay(node);
+        replay(node, true);
     }
 
     @Override
@@ -105,7 +123,7 @@ public final class AdaptivePolicy implements EvictionPolicy {
         main.onAdd(node);
         sketch.ensureCapacity(main.count());
         sketch.increment(node.keyHash());
-        replay(node);
+        replay(node, false);
     }
 
     @Override
@@ -197,13 +215,16 @@ public final class AdaptivePolicy implements EvictionPolicy {
         long ghostMaximum = Math.max(1, maximum >> sampleShift);
         smaller = new Ghost(ghostMaximum, Math.max(0, windowFraction - SPREAD), sketch);
         larger = new Ghost(ghostMaximum, Math.min(1, windowFraction + SPREAD), sketch);
+        recency = new Ghost(ghostMaximum, 1.0, sketch);
+        realWins = 0;
+        recencyWins = 0;
         sampledRequests = 0;
         smallerWins = 0;
         largerWins = 0;
     }
 
     /** Replays one request in both ghosts if its key is in the sample, and decides when a period ends. */
-    private void replay(PolicyNode node) {
+    private void replay(PolicyNode node, boolean realHit) {
         int hash = node.keyHash();
         if (sampleShift > 0) {
             int x = hash * 0x9E37_79B9;
@@ -217,6 +238,13 @@ public final class AdaptivePolicy implements EvictionPolicy {
         long weight = node.policyWeight;
         boolean smallerHit = smaller.request(hash, weight);
         boolean largerHit = larger.request(hash, weight);
+        if (recency.request(hash, weight) != realHit) {
+            if (realHit) {
+                realWins++;
+            } else {
+                recencyWins++;
+            }
+        }
         if (smallerHit != largerHit) {
             if (smallerHit) {
                 smallerWins++;
@@ -231,6 +259,19 @@ public final class AdaptivePolicy implements EvictionPolicy {
     }
 
     private void decide() {
+        if (windowFraction < 1 && recencyWins - realWins > RECENCY_Z * Math.sqrt(recencyWins + realWins)) {
+            // Plain LRU beats the current layout: the gain may lie beyond a flat stretch that the local pair
+            // cannot see (admission filtering costs recency workloads until the main space is gone), so jump.
+            realWins = 0;
+            recencyWins = 0;
+            smallerWins = 0;
+            largerWins = 0;
+            step = STEP;
+            move(1.0 - windowFraction, 0);
+            return;
+        }
+        realWins *= RECENCY_DECAY;
+        recencyWins *= RECENCY_DECAY;
         double threshold = Math.sqrt(smallerWins + largerWins);
         int direction = largerWins - smallerWins > threshold ? 1 : smallerWins - largerWins > threshold ? -1 : 0;
         if (direction == 0) {
@@ -243,8 +284,12 @@ public final class AdaptivePolicy implements EvictionPolicy {
         smallerWins = 0;
         largerWins = 0;
         step = direction == lastDirection ? Math.min(MAX_STEP, step * 2) : STEP;
+        move(direction * step, direction);
+    }
+
+    private void move(double delta, int direction) {
         lastDirection = direction;
-        windowFraction = Math.max(0, Math.min(1, windowFraction + direction * step));
+        windowFraction = Math.max(0, Math.min(1, windowFraction + delta));
         main.setWindowFraction(windowFraction);
         smaller.setWindowFraction(Math.max(0, windowFraction - SPREAD));
         larger.setWindowFraction(Math.min(1, windowFraction + SPREAD));

@@ -114,6 +114,24 @@ class AdaptivePolicyTest {
     }
 
     @Test
+    void followsLruWhenRecencyIsAllThatMatters() {
+        // A hot spot that slides forward: key base + Exp(mean 60), base advancing every 20 requests. No key
+        // stays popular long enough for frequency to pay; only the pure-LRU end of the window range does.
+        PolicyHarness adaptive = new PolicyHarness(new AdaptivePolicy(100));
+        PolicyHarness lru = new PolicyHarness(new LruPolicy(100));
+        java.util.SplittableRandom random = new java.util.SplittableRandom(5);
+        for (int i = 0; i < 300_000; i++) {
+            int key = i / 20 + (int) (-60 * Math.log(1 - random.nextDouble()));
+            adaptive.request(key);
+            lru.request(key);
+        }
+        double adaptiveRatio = (double) adaptive.hits / adaptive.requests;
+        double lruRatio = (double) lru.hits / lru.requests;
+        assertTrue(adaptiveRatio >= lruRatio - 0.01, "adaptive " + adaptiveRatio + " lru " + lruRatio);
+        assertEquals(1.0, ((AdaptivePolicy) adaptive.policy).windowFraction());
+    }
+
+    @Test
     void accountsWeightsAndEvictsUntilWithinTheMaximum() {
         PolicyHarness h = new PolicyHarness(new AdaptivePolicy(10));
         h.request("a", 4);
