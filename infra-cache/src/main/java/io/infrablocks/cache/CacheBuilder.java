@@ -26,7 +26,7 @@ import java.util.concurrent.ForkJoinPool;
  */
 public final class CacheBuilder<K, V> {
 
-    private static final long UNSET = -1;
+    private static final long UNSET = Long.MIN_VALUE;
 
     private long maximumSize = UNSET;
     private long maximumWeight = UNSET;
