@@ -70,7 +70,7 @@ public final class AdaptivePolicy implements EvictionPolicy {
      * How many standard deviations plain LRU must lead the real cache by before the window jumps to 100%: a
      * safety net for a decisive, sustained lead only (the evidence decays by {@value #RECENCY_DECAY} a period).
      */
-    static final double RECENCY_Z = 6.0;
+    static final double RECENCY_Z = 9.0;
 
     /** Per-period decay of the evidence comparing the real cache with plain LRU (about ten periods of memory). */
     static final double RECENCY_DECAY = 0.9;
