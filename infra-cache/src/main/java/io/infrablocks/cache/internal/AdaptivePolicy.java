@@ -191,11 +191,6 @@ public final class AdaptivePolicy implements EvictionPolicy {
         return windowFraction;
     }
 
-    /** The main layout, for tests. */
-    WindowTinyLfu layout() {
-        return main;
-    }
-
     private static void checkLimit(int limit) {
         if (limit < 0) {
             throw new IllegalArgumentException("limit must be >= 0 but was " + limit);
