@@ -31,11 +31,15 @@ import java.util.List;
  *       workloads. This replaces Caffeine's hill climber (G. Einziger, O. Eytan, R. Friedman, B. Manes,
  *       "Adaptive Software Cache Management", Middleware 2018).</li>
  *   <li>Local search cannot see past a flat stretch: on recency-dominated workloads every layout with a main
- *       space loses about as much to admission filtering, and only the pure LRU end ({@code f = 1}) wins. A
- *       third ghost therefore runs plain LRU on the same sample and is compared with the real cache on the
- *       sampled requests (again paired: requests where exactly one of them hit). If LRU leads by more than
- *       {@value #RECENCY_Z} standard deviations of evidence decayed by {@value #RECENCY_DECAY} per period, the
- *       window jumps to 100%; the local pair then walks it back down if that was wrong.</li>
+ *       space loses about as much to admission filtering, and only the pure LRU end ({@code f = 1}) wins. When
+ *       the ghosts are not sampled (at most {@value #GHOST_CAPACITY} entries), a third ghost runs plain LRU and
+ *       is compared with the real cache (again paired: requests where exactly one of them hit). If LRU leads
+ *       by more than {@value #RECENCY_Z} standard deviations of evidence decayed by {@value #RECENCY_DECAY}
+ *       per period, the window jumps to 100% on trial: the jump stands only if the real hit ratio of the next
+ *       period is strictly higher than that of the period before; otherwise the window goes back and further
+ *       jumps wait 2, 4, 8... periods. Sampled ghosts are not trusted for this: near the edge of a loop's
+ *       working set a sample can fit in a ghost while the whole does not fit in the cache, and a pure LRU
+ *       stuck on such a loop would hit nothing.</li>
  * </ul>
  * The window starts at 1% of the maximum (frequency-biased, so a cold cache is scan resistant from the start).
  * Explicit removals and updates are not replayed in the ghosts: they model the request stream only.
@@ -44,7 +48,7 @@ import java.util.List;
  * {@link EvictionPolicy}), and every field here, in the layout, the sketch and the ghosts, is guarded by it.
  *
  * <p><b>Complexity.</b> Access, add, update, remove and evict are O(1) amortized: O(1) list splices, four
- * sketch counters, and for sampled keys three ghost steps of the same cost plus an open-addressing lookup. The
+ * sketch counters, and for sampled keys two or three ghost steps of the same cost plus an open-addressing lookup. The
  * sketch halves its counters once per {@code 10 * capacity} increments, and after a window change each call moves
  * at most {@value WindowTinyLfu#TRANSFER_BUDGET} entries between queues. Memory beyond the entries: the sketch (8 bytes per entry) and at most
  * {@code 3 * }{@value #GHOST_CAPACITY} ghost nodes.
@@ -90,6 +94,13 @@ public final class AdaptivePolicy implements EvictionPolicy {
     private Ghost recency;
     private double realWins;
     private double recencyWins;
+    private long periodHits;
+    private long periodRequests;
+    private boolean jumpOnTrial;
+    private double fractionBeforeJump;
+    private double hitRateBeforeJump;
+    private int jumpBackoff = 1;
+    private int periodsUntilJump;
     private long sampledRequests;
     private double smallerWins;
     private double largerWins;
@@ -220,6 +231,10 @@ public final class AdaptivePolicy implements EvictionPolicy {
 
     /** Replays one request in both ghosts if its key is in the sample, and decides when a period ends. */
     private void replay(PolicyNode node, boolean realHit) {
+        periodRequests++;
+        if (realHit) {
+            periodHits++;
+        }
         int hash = node.keyHash();
         if (sampleShift > 0) {
             int x = hash * 0x9E37_79B9;
@@ -233,7 +248,7 @@ public final class AdaptivePolicy implements EvictionPolicy {
         long weight = node.policyWeight;
         boolean smallerHit = smaller.request(hash, weight);
         boolean largerHit = larger.request(hash, weight);
-        if (recency.request(hash, weight) != realHit) {
+        if (sampleShift == 0 && recency.request(hash, weight) != realHit) {
             if (realHit) {
                 realWins++;
             } else {
@@ -254,9 +269,34 @@ public final class AdaptivePolicy implements EvictionPolicy {
     }
 
     private void decide() {
-        if (windowFraction < 1 && recencyWins - realWins > RECENCY_Z * Math.sqrt(recencyWins + realWins)) {
+        double hitRate = periodRequests == 0 ? 0 : (double) periodHits / periodRequests;
+        periodHits = 0;
+        periodRequests = 0;
+        if (jumpOnTrial) {
+            // The ghosts see a sample; a sample can mislead (a loop slightly larger than the cache may fit in a
+            // ghost's share of it). So a jump stands only if the real cache did strictly better in the period after.
+            jumpOnTrial = false;
+            realWins = 0;
+            recencyWins = 0;
+            if (hitRate <= hitRateBeforeJump) {
+                jumpBackoff = Math.min(1 << 16, jumpBackoff * 2);
+                periodsUntilJump = jumpBackoff;
+                move(fractionBeforeJump - windowFraction, 0);
+            } else {
+                jumpBackoff = 1;
+            }
+            return;
+        }
+        if (periodsUntilJump > 0) {
+            periodsUntilJump--;
+        } else if (sampleShift == 0
+                && windowFraction < 1
+                && recencyWins - realWins > RECENCY_Z * Math.sqrt(recencyWins + realWins)) {
             // Plain LRU beats the current layout: the gain may lie beyond a flat stretch that the local pair
             // cannot see (admission filtering costs recency workloads until the main space is gone), so jump.
+            jumpOnTrial = true;
+            fractionBeforeJump = windowFraction;
+            hitRateBeforeJump = hitRate;
             realWins = 0;
             recencyWins = 0;
             smallerWins = 0;

@@ -91,6 +91,20 @@ class AdaptivePolicyTest {
     }
 
     @Test
+    void aLoopJustLargerThanABigCacheIsNotMistakenForRecency() {
+        // 5,000 keys in a cycle through 4,900 entries: the ghosts are sampled (1 key in 8), and a sample of the
+        // loop can fit in a ghost; the policy must still keep a stable main space (an LRU would hit nothing).
+        PolicyHarness h = new PolicyHarness(new AdaptivePolicy(4_900));
+        for (int round = 0; round < 60; round++) {
+            for (int k = 0; k < 5_000; k++) {
+                h.request(k);
+            }
+        }
+        double ratio = (double) h.hits / h.requests;
+        assertTrue(ratio > 0.9, "loop hit ratio " + ratio);
+    }
+
+    @Test
     void growsTheWindowOnARecencyWorkload() {
         // A working set that drifts: each key is requested in a burst of 4, then never again. Frequency says
         // nothing a newcomer can prove, recency everything: the window should take most of the space.
