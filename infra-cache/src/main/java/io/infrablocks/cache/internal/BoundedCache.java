@@ -71,8 +71,10 @@ import org.slf4j.LoggerFactory;
  *       update the weight if alive and linked, unlink if retired), so events arriving out of order (a removal
  *       overtaking the add it follows) still leave the policy exact once quiescent. Weights are read from the
  *       node at drain time, so the policy's total weight equals the sum of the resident weights once quiet.
- *   <li>{@link #drainStatus} (IDLE, REQUIRED, PROCESSING, PROCESSING_AGAIN) ensures a drain request made while
- *       maintenance runs is not lost: maintenance loops until it can move PROCESSING to IDLE.
+ *   <li>{@link #drainStatus} (IDLE, REQUIRED, PROCESSING, PROCESSING_AGAIN) ensures a write's drain request
+ *       made while maintenance runs is not lost: maintenance loops until it can move PROCESSING to IDLE. A
+ *       full read stripe requests maintenance only from IDLE (reads are lossy; replaying them must not
+ *       monopolize a core).
  *   <li>The table may exceed the bound while writes wait in the write buffer: by at most the buffer's capacity
  *       plus one entry per concurrent writer. Quiescent (after {@link #cleanUp()}), {@code weightedSize <=
  *       maximum}.
@@ -669,7 +671,10 @@ public sealed class BoundedCache<K, V> implements Cache<K, V> permits BoundedCac
     // ---------------------------------------------------------------- buffers and maintenance
 
     private void afterRead(Node<K, V> n) {
-        if (readBuffer.offer(n) == ReadBuffer.FULL) {
+        // A full read stripe asks for maintenance only when none is pending or running: reads never make a
+        // running maintenance loop again (only writes must), so a steady stream of reads cannot keep the
+        // maintenance thread busy replaying every access; the surplus is dropped, as BP-Wrapper allows.
+        if (readBuffer.offer(n) == ReadBuffer.FULL && drainStatus == IDLE) {
             scheduleDrain();
         }
     }
