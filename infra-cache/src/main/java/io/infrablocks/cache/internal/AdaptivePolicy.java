@@ -22,12 +22,24 @@ import java.util.List;
  *       Simulations" (USENIX ATC 2017).</li>
  *   <li>Every time the ghosts have seen {@value #PERIOD} sampled requests, the requests on which exactly
  *       one ghost hit are compared (a sign test on paired outcomes): if one side leads by more than one standard
- *       deviation ({@code |a - b| > sqrt(a + b)}), {@code f} moves one step ({@value #STEP} of the maximum)
- *       towards it and the evidence restarts; otherwise the evidence is halved and kept. Comparing the two
+ *       deviation ({@code |a - b| > sqrt(a + b)}), {@code f} moves one step towards it and the evidence
+ *       restarts; otherwise the evidence is halved and kept. The step is {@value #STEP} of the maximum, doubled
+ *       on each further decision in the same direction up to {@value #MAX_STEP} (a long way to go is
+ *       covered quickly; a reversal or an undecided period falls back to the small step). Comparing the two
  *       variants on the <em>same</em> requests removes the noise that defeats plain hill climbing (which
  *       compares hit ratios of different periods), so the policy converges quickly and stays put on stable
  *       workloads. This replaces Caffeine's hill climber (G. Einziger, O. Eytan, R. Friedman, B. Manes,
  *       "Adaptive Software Cache Management", Middleware 2018).</li>
+ *   <li>Local search cannot see past a flat stretch: on recency-dominated workloads every layout with a main
+ *       space loses about as much to admission filtering, and only the pure LRU end ({@code f = 1}) wins. When
+ *       the ghosts are not sampled (at most {@value #GHOST_CAPACITY} entries), a third ghost runs plain LRU and
+ *       is compared with the real cache (again paired: requests where exactly one of them hit). If LRU leads
+ *       by more than {@value #RECENCY_Z} standard deviations of evidence decayed by {@value #RECENCY_DECAY}
+ *       per period, the window jumps to 100% on trial: the jump stands only if the real hit ratio of the next
+ *       period is strictly higher than that of the period before; otherwise the window goes back and further
+ *       jumps wait 2, 4, 8... periods. Sampled ghosts are not trusted for this: near the edge of a loop's
+ *       working set a sample can fit in a ghost while the whole does not fit in the cache, and a pure LRU
+ *       stuck on such a loop would hit nothing.</li>
  * </ul>
  * The window starts at 1% of the maximum (frequency-biased, so a cold cache is scan resistant from the start).
  * Explicit removals and updates are not replayed in the ghosts: they model the request stream only.
@@ -36,10 +48,10 @@ import java.util.List;
  * {@link EvictionPolicy}), and every field here, in the layout, the sketch and the ghosts, is guarded by it.
  *
  * <p><b>Complexity.</b> Access, add, update, remove and evict are O(1) amortized: O(1) list splices, four
- * sketch counters, and for sampled keys two ghost steps of the same cost plus an open-addressing lookup. The
- * sketch halves its counters once per {@code 10 * capacity} increments and a window change demotes at most the
- * excess it created. Memory beyond the entries: the sketch (8 bytes per entry) and at most
- * {@code 2 * }{@value #GHOST_CAPACITY} ghost nodes.
+ * sketch counters, and for sampled keys two or three ghost steps of the same cost plus an open-addressing lookup. The
+ * sketch halves its counters once per {@code 10 * capacity} increments, and after a window change each call moves
+ * at most {@value WindowTinyLfu#TRANSFER_BUDGET} entries between queues. Memory beyond the entries: the sketch (8 bytes per entry) and at most
+ * {@code 3 * }{@value #GHOST_CAPACITY} ghost nodes.
  */
 public final class AdaptivePolicy implements EvictionPolicy {
 
@@ -49,11 +61,23 @@ public final class AdaptivePolicy implements EvictionPolicy {
     /** Sampled requests per decision period (whatever the cache size: the sign test needs enough pairs). */
     static final int PERIOD = 1024;
 
-    /** How far the window moves per decision, as a share of the maximum. */
+    /** How far the window moves on a first decision in one direction, as a share of the maximum. */
     static final double STEP = 0.02;
+
+    /** The largest move: repeated decisions in one direction double the step up to this. */
+    static final double MAX_STEP = 0.08;
 
     /** How far from the real window each ghost's window is set, as a share of the maximum. */
     static final double SPREAD = 0.1;
+
+    /**
+     * How many standard deviations plain LRU must lead the real cache by before the window jumps to 100%: a
+     * safety net for a decisive, sustained lead only (the evidence decays by {@value #RECENCY_DECAY} a period).
+     */
+    static final double RECENCY_Z = 9.0;
+
+    /** Per-period decay of the evidence comparing the real cache with plain LRU (about ten periods of memory). */
+    static final double RECENCY_DECAY = 0.9;
 
     /** Initial window share of the maximum. */
     static final double INITIAL_WINDOW = 0.01;
@@ -67,9 +91,21 @@ public final class AdaptivePolicy implements EvictionPolicy {
     private boolean sampleShiftFromCount;
     private Ghost smaller;
     private Ghost larger;
+    private Ghost recency;
+    private double realWins;
+    private double recencyWins;
+    private long periodHits;
+    private long periodRequests;
+    private boolean jumpOnTrial;
+    private double fractionBeforeJump;
+    private double hitRateBeforeJump;
+    private int jumpBackoff = 1;
+    private int periodsUntilJump;
     private long sampledRequests;
     private double smallerWins;
     private double largerWins;
+    private double step = STEP;
+    private int lastDirection;
 
     /**
      * Creates the policy.
@@ -90,7 +126,7 @@ public final class AdaptivePolicy implements EvictionPolicy {
     public void onAccess(PolicyNode node) {
         sketch.increment(node.keyHash());
         main.onAccess(node);
-        replay(node);
+        replay(node, true);
     }
 
     @Override
@@ -98,7 +134,7 @@ public final class AdaptivePolicy implements EvictionPolicy {
         main.onAdd(node);
         sketch.ensureCapacity(main.count());
         sketch.increment(node.keyHash());
-        replay(node);
+        replay(node, false);
     }
 
     @Override
@@ -166,11 +202,6 @@ public final class AdaptivePolicy implements EvictionPolicy {
         return windowFraction;
     }
 
-    /** The main layout, for tests. */
-    WindowTinyLfu layout() {
-        return main;
-    }
-
     private static void checkLimit(int limit) {
         if (limit < 0) {
             throw new IllegalArgumentException("limit must be >= 0 but was " + limit);
@@ -190,13 +221,20 @@ public final class AdaptivePolicy implements EvictionPolicy {
         long ghostMaximum = Math.max(1, maximum >> sampleShift);
         smaller = new Ghost(ghostMaximum, Math.max(0, windowFraction - SPREAD), sketch);
         larger = new Ghost(ghostMaximum, Math.min(1, windowFraction + SPREAD), sketch);
+        recency = new Ghost(ghostMaximum, 1.0, sketch);
+        realWins = 0;
+        recencyWins = 0;
         sampledRequests = 0;
         smallerWins = 0;
         largerWins = 0;
     }
 
     /** Replays one request in both ghosts if its key is in the sample, and decides when a period ends. */
-    private void replay(PolicyNode node) {
+    private void replay(PolicyNode node, boolean realHit) {
+        periodRequests++;
+        if (realHit) {
+            periodHits++;
+        }
         int hash = node.keyHash();
         if (sampleShift > 0) {
             int x = hash * 0x9E37_79B9;
@@ -210,6 +248,13 @@ public final class AdaptivePolicy implements EvictionPolicy {
         long weight = node.policyWeight;
         boolean smallerHit = smaller.request(hash, weight);
         boolean largerHit = larger.request(hash, weight);
+        if (sampleShift == 0 && recency.request(hash, weight) != realHit) {
+            if (realHit) {
+                realWins++;
+            } else {
+                recencyWins++;
+            }
+        }
         if (smallerHit != largerHit) {
             if (smallerHit) {
                 smallerWins++;
@@ -224,16 +269,62 @@ public final class AdaptivePolicy implements EvictionPolicy {
     }
 
     private void decide() {
+        double hitRate = periodRequests == 0 ? 0 : (double) periodHits / periodRequests;
+        periodHits = 0;
+        periodRequests = 0;
+        if (jumpOnTrial) {
+            // The ghosts see a sample; a sample can mislead (a loop slightly larger than the cache may fit in a
+            // ghost's share of it). So a jump stands only if the real cache did strictly better in the period after.
+            jumpOnTrial = false;
+            realWins = 0;
+            recencyWins = 0;
+            if (hitRate <= hitRateBeforeJump) {
+                jumpBackoff = Math.min(1 << 16, jumpBackoff * 2);
+                periodsUntilJump = jumpBackoff;
+                move(fractionBeforeJump - windowFraction, 0);
+            } else {
+                jumpBackoff = 1;
+            }
+            return;
+        }
+        if (periodsUntilJump > 0) {
+            periodsUntilJump--;
+        } else if (sampleShift == 0
+                && windowFraction < 1
+                && recencyWins - realWins > RECENCY_Z * Math.sqrt(recencyWins + realWins)) {
+            // Plain LRU beats the current layout: the gain may lie beyond a flat stretch that the local pair
+            // cannot see (admission filtering costs recency workloads until the main space is gone), so jump.
+            jumpOnTrial = true;
+            fractionBeforeJump = windowFraction;
+            hitRateBeforeJump = hitRate;
+            realWins = 0;
+            recencyWins = 0;
+            smallerWins = 0;
+            largerWins = 0;
+            step = STEP;
+            move(1.0 - windowFraction, 0);
+            return;
+        }
+        realWins *= RECENCY_DECAY;
+        recencyWins *= RECENCY_DECAY;
         double threshold = Math.sqrt(smallerWins + largerWins);
-        double direction = largerWins - smallerWins > threshold ? 1 : smallerWins - largerWins > threshold ? -1 : 0;
+        int direction = largerWins - smallerWins > threshold ? 1 : smallerWins - largerWins > threshold ? -1 : 0;
         if (direction == 0) {
             smallerWins *= 0.5;
             largerWins *= 0.5;
+            step = STEP;
+            lastDirection = 0;
             return;
         }
         smallerWins = 0;
         largerWins = 0;
-        windowFraction = Math.max(0, Math.min(1, windowFraction + direction * STEP));
+        step = direction == lastDirection ? Math.min(MAX_STEP, step * 2) : STEP;
+        move(direction * step, direction);
+    }
+
+    private void move(double delta, int direction) {
+        lastDirection = direction;
+        windowFraction = Math.max(0, Math.min(1, windowFraction + delta));
         main.setWindowFraction(windowFraction);
         smaller.setWindowFraction(Math.max(0, windowFraction - SPREAD));
         larger.setWindowFraction(Math.min(1, windowFraction + SPREAD));

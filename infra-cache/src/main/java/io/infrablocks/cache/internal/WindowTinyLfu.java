@@ -20,8 +20,9 @@ import java.util.List;
  * window); shrinking it is lazy too (window entries duel their way out on the next evictions). Weights: each
  * queue's total weight is tracked exactly; a candidate heavier than the whole maximum is evicted at once.
  *
- * <p>Not thread-safe: used under the cache's eviction lock only. Every operation is O(1), except that demotion
- * after the window target changed moves at most the excess, paid for by the accesses that led to the change.
+ * <p>Not thread-safe: used under the cache's eviction lock only. Every operation is O(1): after the window target
+ * changed, one call moves at most {@value #TRANSFER_BUDGET} entries between queues and leaves the rest of the
+ * excess to later calls (meanwhile victims come from the main space's least recent end, as usual).
  */
 final class WindowTinyLfu {
 
@@ -30,6 +31,12 @@ final class WindowTinyLfu {
     static final byte PROTECTED = 3;
 
     private static final double PROTECTED_SHARE = 0.8;
+
+    /**
+     * Most entries moved between queues by one call after the window target changed; the rest move on later
+     * calls, so a big change (e.g. a jump to a 100% window) never stalls one caller for O(n).
+     */
+    static final int TRANSFER_BUDGET = 256;
 
     /** The head sentinel of a circular doubly linked queue; {@code next} is the least recent entry. */
     private static final class Sentinel extends PolicyNode {
@@ -167,10 +174,14 @@ final class WindowTinyLfu {
     }
 
     PolicyNode evict() {
+        int budget = TRANSFER_BUDGET;
         while (windowWeight > windowMaximum && window.next != window) {
             PolicyNode candidate = window.next;
             long mainWeight = probationWeight + protectedWeight;
             if (mainWeight + candidate.policyWeight <= maximum - windowMaximum) {
+                if (budget-- == 0) {
+                    break;
+                }
                 // Room in the main space (filling up, or the window just shrank): no duel.
                 unlink(candidate);
                 windowWeight -= candidate.policyWeight;
@@ -229,7 +240,8 @@ final class WindowTinyLfu {
     }
 
     private void demoteProtectedOverflow() {
-        while (protectedWeight > protectedMaximum && protectedQueue.next != protectedQueue) {
+        int budget = TRANSFER_BUDGET;
+        while (protectedWeight > protectedMaximum && protectedQueue.next != protectedQueue && budget-- > 0) {
             PolicyNode node = protectedQueue.next;
             unlink(node);
             protectedWeight -= node.policyWeight;
