@@ -73,7 +73,7 @@ public final class WriteBackCrashChild {
                 .maximumSize(50)
                 .writeBack(store)
                 .name("crash")
-                .maxDelay(Duration.ofMillis(2))
+                .maxDelay(Duration.ofMillis(50))
                 .batchSize(64)
                 .journal(journal)
                 .codecs(Codec.utf8(), Codec.utf8())
@@ -168,6 +168,8 @@ public final class WriteBackCrashChild {
         }
 
         private synchronized void append(StringBuilder sb) {
+            // A database's latency: writes keep coming while a batch is being stored.
+            java.util.concurrent.locks.LockSupport.parkNanos(10_000_000L);
             ByteBuffer buf = ByteBuffer.wrap(sb.toString().getBytes(StandardCharsets.UTF_8));
             try {
                 while (buf.hasRemaining()) {
