@@ -58,10 +58,13 @@ import org.slf4j.LoggerFactory;
  * <p><b>Invariants.</b>
  *
  * <ul>
- *   <li>Every table mutation runs inside {@code data.compute*} for its key, so it is atomic per key; a node's
- *       {@link Node#value}, weight and times are written only there (under the table's bin lock). A node that is
- *       mapped is {@code ALIVE}; whoever unmaps it sets {@code RETIRED} in the same compute. Reads of the value
- *       take no lock ({@code volatile}).
+ *   <li>Every table mutation runs inside {@code data.compute*} for its key, so it is atomic per key. A node's
+ *       {@link Node#value}, weight and times are written while holding the node's monitor: inside such a
+ *       compute, or by a {@code put} on a resident entry, which updates it in place (no compute, no
+ *       allocation) after checking under the monitor that it is still {@code ALIVE}. A node that is mapped is
+ *       {@code ALIVE}; whoever unmaps it sets {@code RETIRED} under the monitor in the same compute, so an
+ *       in-place put never writes to an unmapped node. Lock order: table bin, then node monitor; maintenance
+ *       takes the eviction lock, then bins. Reads of the value take no lock ({@code volatile}).
  *   <li>The policy's state, {@link Node#linked}, {@link PolicyNode} fields, the expiry deques and the transition
  *       to {@code DEAD} are guarded by {@link #evictionLock}. The write buffer carries no event kind: draining
  *       a node <em>reconciles</em> the policy with the node's current state (link if alive and unlinked,
@@ -379,7 +382,47 @@ public sealed class BoundedCache<K, V> implements Cache<K, V> permits BoundedCac
 
     @Override
     public void put(K key, V value) {
-        write(Op.PUT, key, value, null, null);
+        putValue(key, value);
+    }
+
+    /**
+     * Stores a value and returns the previous live value. A resident, unexpired entry is updated in place
+     * under its monitor without a table compute or any allocation; anything else takes the compute path.
+     */
+    private V putValue(K key, V value) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(value, "value");
+        Node<K, V> n = data.get(key);
+        if (n != null) {
+            int w = weigh(key, value);
+            long now = timed ? ticker.read() : 0L;
+            V old = null;
+            int oldWeight = 0;
+            synchronized (n) {
+                if (n.state == Node.ALIVE && !(timed && isExpired(n, now))) {
+                    old = n.value;
+                    oldWeight = n.weight();
+                    n.value = value;
+                    n.setWeight(w);
+                    if (timed) {
+                        n.setWriteTime(now);
+                        n.setAccessTime(now);
+                    }
+                }
+            }
+            if (old != null) {
+                if (oldWeight != w || expireAfterWriteNanos > 0) {
+                    afterWrite(n);
+                } else {
+                    afterRead(n);
+                }
+                if (listener != null && old != value) {
+                    notifyListener(key, old, RemovalCause.REPLACED);
+                }
+                return old;
+            }
+        }
+        return write(Op.PUT, key, value, null, null).previous;
     }
 
     @Override
@@ -530,6 +573,16 @@ public sealed class BoundedCache<K, V> implements Cache<K, V> permits BoundedCac
 
         @Override
         public Node<K, V> apply(K k, Node<K, V> cur) {
+            if (cur == null) {
+                return applyLocked(k, null);
+            }
+            // The node's monitor orders this with in-place puts; the table's bin lock is already held.
+            synchronized (cur) {
+                return applyLocked(k, cur);
+            }
+        }
+
+        private Node<K, V> applyLocked(K k, Node<K, V> cur) {
             long now = timed ? ticker.read() : 0L;
             boolean expired = cur != null && timed && isExpired(cur, now);
             V old = cur == null || expired ? null : cur.value;
@@ -792,8 +845,10 @@ public sealed class BoundedCache<K, V> implements Cache<K, V> permits BoundedCac
             if (cur != n || (cause == RemovalCause.EXPIRED && !isExpired(cur, now))) {
                 return cur;
             }
-            cur.state = Node.RETIRED;
-            removed[0] = cur.value;
+            synchronized (cur) {
+                cur.state = Node.RETIRED;
+                removed[0] = cur.value;
+            }
             return null;
         });
         if (removed[0] == null) {
@@ -1122,7 +1177,7 @@ public sealed class BoundedCache<K, V> implements Cache<K, V> permits BoundedCac
 
         @Override
         public V put(K key, V value) {
-            return write(Op.PUT, key, value, null, null).previous;
+            return putValue(key, value);
         }
 
         @Override
