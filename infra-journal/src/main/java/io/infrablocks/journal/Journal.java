@@ -82,6 +82,9 @@ public interface Journal extends AutoCloseable {
      * Follows the journal: delivers committed transactions with {@code lsn >= fromLsn} in commit order, then
      * each new commit as it becomes durable, on a thread of the journal's thread factory, until closed.
      *
+     * <p>If the consumer throws, tailing stops and the exception is logged. Under {@link Durability#sync()} a
+     * transaction is delivered only once it is durable.
+     *
      * @param fromLsn the first LSN of interest, inclusive
      * @param consumer receives each transaction
      * @return a handle whose {@code close()} stops the tailing
@@ -90,9 +93,12 @@ public interface Journal extends AutoCloseable {
 
     /**
      * Records, crash-safely, that every transaction up to and including {@code lsn} is applied elsewhere;
-     * segments wholly before it may be deleted.
+     * segments wholly before it are deleted. The journal is forced first, then the checkpoint file is written to a
+     * temporary file, forced, renamed atomically and the directory forced. A checkpoint at or below the current
+     * one is ignored.
      *
      * @param lsn a committed LSN
+     * @throws IllegalArgumentException when {@code lsn} is negative or above {@link #lastLsn()}
      */
     void checkpoint(long lsn);
 

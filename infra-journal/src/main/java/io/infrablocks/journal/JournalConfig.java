@@ -19,6 +19,7 @@ public final class JournalConfig {
     private final RecoveryMode recoveryMode;
     private final boolean preallocate;
     private final ThreadFactory threadFactory;
+    private final JournalListener listener;
 
     private JournalConfig(Builder b) {
         this.name = b.name;
@@ -30,11 +31,13 @@ public final class JournalConfig {
         this.recoveryMode = b.recoveryMode;
         this.preallocate = b.preallocate;
         this.threadFactory = b.threadFactory;
+        this.listener = b.listener;
     }
 
     /**
      * A builder with the defaults: SYNC durability, 64 MiB segments, 16 MiB maximum record, group commit
-     * waiting at most 1 ms or 256 KiB, {@link RecoveryMode#TOLERATE_CORRUPTED_TAIL}.
+     * waiting at most 1 ms or 256 KiB, {@link RecoveryMode#TOLERATE_CORRUPTED_TAIL}, preallocation on (measured
+     * faster for forced commits: see the module README).
      *
      * @return a new builder
      */
@@ -79,7 +82,10 @@ public final class JournalConfig {
     }
 
     /**
-     * How long the group-commit writer waits for more committers before forcing.
+     * How long the {@link Durability#sync() SYNC} group-commit writer may wait for more committers before
+     * forcing. The writer waits only while its batch is smaller than the previous batch (the concurrency it has
+     * just seen) and below {@link #groupCommitMaxBytes()}, so a lone committer never waits; committers that
+     * arrive during a force join the next batch regardless.
      *
      * @return the wait, zero to force as soon as the writer is free
      */
@@ -88,7 +94,8 @@ public final class JournalConfig {
     }
 
     /**
-     * The buffered bytes at which the group-commit writer forces without waiting further.
+     * The batch size in bytes at which the group-commit writer stops collecting committers and writes and
+     * forces the batch.
      *
      * @return bytes
      */
@@ -106,7 +113,8 @@ public final class JournalConfig {
     }
 
     /**
-     * Whether new segments are preallocated (zero-filled) to their full size.
+     * Whether segments are preallocated: zero-filled ahead of the writer in steps of 1 MiB (or the segment size,
+     * if smaller), so that most forces (fdatasync) need not update the file's size.
      *
      * @return true when preallocated
      */
@@ -121,6 +129,15 @@ public final class JournalConfig {
      */
     public ThreadFactory threadFactory() {
         return threadFactory;
+    }
+
+    /**
+     * The listener of journal events.
+     *
+     * @return the listener, or null when none is set
+     */
+    public JournalListener listener() {
+        return listener;
     }
 
     @Override
@@ -140,8 +157,9 @@ public final class JournalConfig {
         private Duration groupCommitMaxWait = Duration.ofMillis(1);
         private int groupCommitMaxBytes = 256 << 10;
         private RecoveryMode recoveryMode = RecoveryMode.TOLERATE_CORRUPTED_TAIL;
-        private boolean preallocate = false;
+        private boolean preallocate = true;
         private ThreadFactory threadFactory;
+        private JournalListener listener;
 
         private Builder() {}
 
@@ -223,9 +241,9 @@ public final class JournalConfig {
         }
 
         /**
-         * Sets whether new segments are preallocated.
+         * Sets whether segments are preallocated (zero-filled ahead of the writer in 1 MiB steps); default true.
          *
-         * @param preallocate true to zero-fill new segments to their full size
+         * @param preallocate true to zero-fill ahead, false to let segment files grow with each write
          * @return this builder
          */
         public Builder preallocate(boolean preallocate) {
@@ -241,6 +259,17 @@ public final class JournalConfig {
          */
         public Builder threadFactory(ThreadFactory threadFactory) {
             this.threadFactory = Objects.requireNonNull(threadFactory, "threadFactory");
+            return this;
+        }
+
+        /**
+         * Sets a listener of journal events (group commits, recovery cuts, checkpoints).
+         *
+         * @param listener the listener
+         * @return this builder
+         */
+        public Builder listener(JournalListener listener) {
+            this.listener = Objects.requireNonNull(listener, "listener");
             return this;
         }
 

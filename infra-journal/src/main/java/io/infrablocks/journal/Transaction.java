@@ -10,7 +10,7 @@ import java.util.concurrent.CompletableFuture;
 public interface Transaction {
 
     /**
-     * Appends a record.
+     * Appends a copy of a record.
      *
      * @param record the payload, at most the configured maximum record size
      * @return this transaction
@@ -20,10 +20,12 @@ public interface Transaction {
     Transaction append(byte[] record);
 
     /**
-     * Appends the remaining bytes of {@code record}.
+     * Appends a copy of the remaining bytes of {@code record}; the buffer's position is not changed.
      *
-     * @param record the payload
+     * @param record the payload, at most the configured maximum record size
      * @return this transaction
+     * @throws IllegalArgumentException when the record is larger than the configured maximum
+     * @throws IllegalStateException when the transaction is already committed or aborted
      */
     Transaction append(ByteBuffer record);
 
@@ -31,7 +33,9 @@ public interface Transaction {
      * Commits and waits until the commit is durable under the journal's {@link Durability}.
      *
      * @return the transaction's LSN
-     * @throws JournalException when the commit cannot be made durable
+     * @throws JournalException when the commit cannot be made durable; after an I/O failure the journal refuses
+     *     every later commit (what reached the disk is then unknown)
+     * @throws IllegalStateException when the transaction is already committed or aborted, or the journal is closed
      */
     long commit();
 

@@ -2,6 +2,7 @@ package io.infrablocks.journal;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -239,6 +240,67 @@ class FileJournalTest {
                     assertEquals(i, l.get(i));
                 }
             }
+        }
+    }
+
+    @Test
+    void listenerSeesGroupCommitsAndCheckpoints() {
+        List<String> events = new CopyOnWriteArrayList<>();
+        JournalListener listener = new JournalListener() {
+            @Override
+            public void onGroupCommit(int transactions, long bytes, long forceNanos) {
+                events.add("commit " + transactions + " " + bytes);
+            }
+
+            @Override
+            public void onCheckpoint(long lsn, int segmentsDeleted) {
+                events.add("checkpoint " + lsn + " " + segmentsDeleted);
+            }
+        };
+        try (Journal j =
+                Journal.open(dir, JournalConfig.builder().listener(listener).build())) {
+            j.append(b("abc"));
+            j.checkpoint(1);
+        }
+        assertEquals(List.of("commit 1 47", "checkpoint 1 0"), events);
+    }
+
+    @Test
+    void anIoFailureFailsTheCommitAndEveryLaterOne() {
+        SimulatedDisk disk = new SimulatedDisk(1);
+        for (Durability d : List.of(Durability.sync(), Durability.none())) {
+            Path sub = dir.resolve(d.toString());
+            try (Journal j = io.infrablocks.journal.internal.FileJournal.open(
+                    sub, JournalConfig.builder().durability(d).build(), disk)) {
+                assertEquals(1, j.append(b("ok")));
+                disk.crash();
+                var first = assertThrows(JournalException.class, () -> j.append(b("lost")));
+                assertTrue(first.getMessage().contains("simulated crash"), first.getMessage());
+                var later = assertThrows(JournalException.class, () -> j.append(b("lost too")));
+                assertTrue(later.getMessage().contains("accepts no more commits"), later.getMessage());
+                var async = assertThrows(java.util.concurrent.CompletionException.class, () -> j.appendAsync(b("async"))
+                        .join());
+                assertInstanceOf(JournalException.class, async.getCause());
+                assertEquals(1, j.lastLsn());
+            }
+            disk = new SimulatedDisk(2);
+        }
+    }
+
+    @Test
+    void periodicDurabilityForcesWithoutCommits() {
+        try (Journal j = Journal.open(
+                dir,
+                JournalConfig.builder()
+                        .durability(Durability.periodic(Duration.ofMillis(2)))
+                        .build())) {
+            j.append(b("x"));
+            assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+                while (j.metrics().forces() < 2) {
+                    Thread.onSpinWait();
+                }
+            });
+            assertTrue(j.metrics().forces() >= 2, j.metrics().toString());
         }
     }
 

@@ -40,7 +40,7 @@ class JournalCrashTest {
         List<Integer> kept = new ArrayList<>(); // lines of each earlier cycle found after its crash
         long totalAcked = 0;
         for (int cycle = 0; cycle < CYCLES; cycle++) {
-            int killAfter = 1 + random.nextInt(200);
+            int killAfter = 1 + random.nextInt(60);
             int acked = runAndKill(journal, cycle, killAfter);
             assertTrue(acked >= killAfter, "cycle " + cycle + ": only " + acked + " acks before the child ended");
             totalAcked += acked;

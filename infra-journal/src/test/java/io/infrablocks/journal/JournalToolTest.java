@@ -87,6 +87,27 @@ class JournalToolTest {
 
     @Test
     @Timeout(60)
+    void anotherProcessCannotOpenAJournalThisProcessHolds() throws Exception {
+        try (Journal held = Journal.open(dir, JournalConfig.builder().build())) {
+            Process p = ChildJvm.sameJdk()
+                    .jvmArgs("-Xmx64m")
+                    .builder(JournalTool.class, "append", dir.toString())
+                    .redirectError(ProcessBuilder.Redirect.PIPE)
+                    .start();
+            p.getOutputStream().write("x\n".getBytes(UTF_8));
+            p.getOutputStream().close();
+            String out = new String(p.getInputStream().readAllBytes(), UTF_8);
+            String err = new String(p.getErrorStream().readAllBytes(), UTF_8);
+            assertTrue(p.waitFor(50, TimeUnit.SECONDS));
+            assertEquals(1, p.exitValue(), err);
+            assertEquals("", out);
+            assertTrue(err.contains("is locked"), err);
+            assertEquals(0, held.lastLsn());
+        }
+    }
+
+    @Test
+    @Timeout(60)
     void mainExitsWithTheCodeInAChildJvm() throws Exception {
         Process p = ChildJvm.sameJdk()
                 .jvmArgs("-Xmx64m")

@@ -188,6 +188,24 @@ class RecoveryFixturesTest {
     }
 
     @Test
+    void listenerIsToldOfTheCut() throws IOException {
+        Path dir = fixture(false);
+        appendJunk(dir.resolve(SEGMENT), 10, 1);
+        List<String> cuts = new ArrayList<>();
+        JournalListener listener = new JournalListener() {
+            @Override
+            public void onRecoveryCut(Path segment, long offset, String reason) {
+                cuts.add(segment.getFileName() + "@" + offset);
+            }
+        };
+        try (Journal j =
+                Journal.open(dir, JournalConfig.builder().listener(listener).build())) {
+            assertEquals(5, j.lastLsn());
+        }
+        assertEquals(List.of(SEGMENT + "@" + END), cuts);
+    }
+
+    @Test
     void allJunkAfterTheHeader() throws IOException {
         Path dir = fixture(false);
         truncate(dir.resolve(SEGMENT), 32);

@@ -5,6 +5,7 @@ import io.infrablocks.journal.Durability;
 import io.infrablocks.journal.Journal;
 import io.infrablocks.journal.JournalConfig;
 import io.infrablocks.journal.JournalException;
+import io.infrablocks.journal.JournalListener;
 import io.infrablocks.journal.JournalMetrics;
 import io.infrablocks.journal.Transaction;
 import java.io.IOException;
@@ -55,6 +56,9 @@ import org.slf4j.LoggerFactory;
  *    committer never waits.
  *  - PERIODIC and NONE write on the committing thread under `lock` (one write syscall per commit, no hand-off);
  *    PERIODIC adds a flusher thread forcing every interval.
+ *  - Preallocation (default, measured faster) zero-fills the active segment ahead of the writer in 1 MiB steps,
+ *    so most fdatasyncs find the file size unchanged and skip the metadata update, without the stall of
+ *    zero-filling a whole 64 MiB segment at a roll.
  *
  * Concurrency invariants:
  *  - `lock` guards the active segment (channel, base, position), the encode buffer, the LSN counter and the
@@ -108,6 +112,7 @@ public final class FileJournal implements Journal {
     private final FileChannel lockChannel;
     private final FileLock fileLock;
     private final ThreadFactory threadFactory;
+    private final JournalListener listener;
 
     private final ReentrantLock lock = new ReentrantLock();
     // guarded by lock
@@ -115,6 +120,7 @@ public final class FileJournal implements Journal {
     private Path activePath;
     private long activeBase;
     private long position; // file offset where the encode buffer's first byte goes
+    private long allocatedEnd; // size of the active segment file (zero-filled beyond position when preallocating)
     private long lastAssigned;
     private final List<Recovery.Segment> segments = new ArrayList<>();
     private List<Recovery.Segment> segmentsView = List.of(); // immutable copy of segments
@@ -162,6 +168,7 @@ public final class FileJournal implements Journal {
         this.fileLock = fileLock;
         this.maxWaitNanos = config.groupCommitMaxWait().toNanos();
         this.maxBatchBytes = config.groupCommitMaxBytes();
+        this.listener = config.listener();
         this.threadFactory = config.threadFactory() != null ? config.threadFactory() : defaultThreadFactory(name);
         int capacity = Math.min(Math.max(config.groupCommitMaxBytes(), 64 << 10), 16 << 20);
         this.buf = ByteBuffer.allocateDirect(capacity);
@@ -248,11 +255,10 @@ public final class FileJournal implements Journal {
         for (Recovery.Cut cut : plan.cuts()) {
             try (FileChannel ch = channels.open(cut.path(), StandardOpenOption.WRITE)) {
                 ch.truncate(cut.offset());
-                long full = SegmentFormat.preallocatedSize(segmentSize);
-                if (config.preallocate() && cut.offset() < full) {
-                    SegmentFormat.zeroFill(ch, cut.offset(), full);
-                }
                 ch.force(true);
+            }
+            if (listener != null) {
+                listener.onRecoveryCut(cut.path(), cut.offset(), cut.reason());
             }
         }
         for (Path p : plan.delete()) {
@@ -278,7 +284,7 @@ public final class FileJournal implements Journal {
         lastAssigned = last;
         if (live.isEmpty()) {
             long base = last + 1;
-            Path p = SegmentFormat.createSegment(channels, dir, base, config.preallocate() ? segmentSize : 0);
+            Path p = SegmentFormat.createSegment(channels, dir, base, initialAllocation());
             live.add(new Recovery.Segment(base, p));
             position = SegmentFormat.SEGMENT_HEADER;
         } else {
@@ -289,6 +295,7 @@ public final class FileJournal implements Journal {
         activeBase = tail.base();
         activePath = tail.path();
         active = channels.open(activePath, StandardOpenOption.WRITE);
+        allocatedEnd = active.size();
         segmentsChanged();
         published = new Published(segmentsView, activeBase, position, lastAssigned);
         LOG.info(
@@ -386,6 +393,8 @@ public final class FileJournal implements Journal {
         }
         if (closed.get() && queue.remove(p)) {
             p.future.completeExceptionally(closedBeforeCommit());
+        } else if (failure != null && queue.remove(p)) {
+            p.future.completeExceptionally(failure); // the writer stopped after a failure
         }
         return p.future;
     }
@@ -395,6 +404,7 @@ public final class FileJournal implements Journal {
         long lsn;
         lock.lock();
         try {
+            checkOpen(); // close() takes the lock before closing the channel
             JournalException f = failure;
             if (f != null) {
                 throw f;
@@ -432,10 +442,7 @@ public final class FileJournal implements Journal {
                 ByteBuffer big = ByteBuffer.allocate(Math.toIntExact(size));
                 encodeInto(big, recs, lsn);
                 big.flip();
-                int n = big.remaining();
-                SegmentFormat.writeFully(active, big, position);
-                position += n;
-                bytesWritten.add(n);
+                writeAtPosition(big);
                 return;
             }
         }
@@ -455,11 +462,36 @@ public final class FileJournal implements Journal {
             return;
         }
         buf.flip();
-        int n = buf.remaining();
-        SegmentFormat.writeFully(active, buf, position);
+        writeAtPosition(buf);
         buf.clear();
-        position += n;
+    }
+
+    /**
+     * Writes {@code b} at the end of the active segment; when preallocating, zero-fills ahead of it in chunks so
+     * that most forces find the file size unchanged. Under lock.
+     */
+    private void writeAtPosition(ByteBuffer b) throws IOException {
+        int n = b.remaining();
+        long end = position + n;
+        SegmentFormat.writeFully(active, b, position);
+        if (config.preallocate() && end > allocatedEnd) {
+            long newEnd = SegmentFormat.roundUp(end, preallocationChunk());
+            SegmentFormat.zeroFill(active, end, newEnd);
+            allocatedEnd = newEnd;
+        }
+        position = end;
         bytesWritten.add(n);
+    }
+
+    private long preallocationChunk() {
+        return Math.min(
+                SegmentFormat.PREALLOCATION_CHUNK,
+                SegmentFormat.roundUp(segmentSize, SegmentFormat.PREALLOCATION_UNIT));
+    }
+
+    /** The size a new segment file is created with. */
+    private long initialAllocation() {
+        return config.preallocate() ? preallocationChunk() : 0;
     }
 
     /** Forces and closes the active segment and starts a new one at {@code baseLsn}. Under lock. */
@@ -468,11 +500,12 @@ public final class FileJournal implements Journal {
         active.force(false);
         forces.increment();
         active.close();
-        Path p = SegmentFormat.createSegment(channels, dir, baseLsn, config.preallocate() ? segmentSize : 0);
+        Path p = SegmentFormat.createSegment(channels, dir, baseLsn, initialAllocation());
         active = channels.open(p, StandardOpenOption.WRITE);
         activePath = p;
         activeBase = baseLsn;
         position = SegmentFormat.SEGMENT_HEADER;
+        allocatedEnd = active.size();
         segments.add(new Recovery.Segment(baseLsn, p));
         segmentsChanged();
     }
@@ -499,6 +532,24 @@ public final class FileJournal implements Journal {
     // ------------------------------------------------------------------------------------ SYNC group commit
 
     private void writerLoop() {
+        try {
+            groupCommitLoop();
+        } catch (Throwable t) {
+            lock.lock();
+            try {
+                fail("run the group-commit writer for", t);
+            } finally {
+                lock.unlock();
+            }
+            Pending p;
+            while ((p = queue.poll()) != null) {
+                p.future.completeExceptionally(failure);
+            }
+            throw t;
+        }
+    }
+
+    private void groupCommitLoop() {
         List<Pending> batch = new ArrayList<>();
         int expected = 1;
         while (true) {
@@ -547,6 +598,18 @@ public final class FileJournal implements Journal {
     }
 
     private void writeBatch(List<Pending> batch) {
+        try {
+            writeAndForce(batch);
+        } catch (Throwable t) {
+            JournalException e = new JournalException("journal '" + name + "': group commit failed: " + t, t);
+            for (Pending p : batch) {
+                p.future.completeExceptionally(e);
+            }
+            throw t;
+        }
+    }
+
+    private void writeAndForce(List<Pending> batch) {
         JournalException error = failure;
         FileChannel ch = null;
         long end = 0;
@@ -568,10 +631,15 @@ public final class FileJournal implements Journal {
                 lock.unlock();
             }
         }
+        long forceNanos = 0;
         if (error == null) {
             try {
+                long t0 = listener != null ? System.nanoTime() : 0;
                 ch.force(false);
                 forces.increment();
+                if (listener != null) {
+                    forceNanos = System.nanoTime() - t0;
+                }
             } catch (IOException | RuntimeException e) {
                 lock.lock();
                 try {
@@ -593,11 +661,29 @@ public final class FileJournal implements Journal {
         } finally {
             lock.unlock();
         }
+        if (listener != null) {
+            long sum = 0;
+            for (Pending p : batch) {
+                sum += p.size;
+            }
+            long bytes = sum;
+            long took = forceNanos;
+            int transactions = batch.size();
+            notifyListener(() -> listener.onGroupCommit(transactions, bytes, took));
+        }
         for (Pending p : batch) {
             countCommit(p.records.length);
             p.future.complete(p.lsn);
         }
         signalTailers();
+    }
+
+    private void notifyListener(Runnable call) {
+        try {
+            call.run();
+        } catch (RuntimeException e) {
+            LOG.warn("journal '{}': listener failed: {}", name, e.toString());
+        }
     }
 
     // ------------------------------------------------------------------------------------------- PERIODIC
@@ -880,6 +966,10 @@ public final class FileJournal implements Journal {
                 }
                 if (!deletable.isEmpty()) {
                     SegmentFormat.forceDirectory(dir);
+                }
+                if (listener != null) {
+                    int deleted = deletable.size();
+                    notifyListener(() -> listener.onCheckpoint(lsn, deleted));
                 }
             } catch (IOException e) {
                 throw new JournalException("journal '" + name + "': checkpoint at LSN " + lsn + " failed: " + e, e);

@@ -54,8 +54,9 @@ import java.util.zip.CRC32C;
  * LSNs are consecutive: transaction {@code n + 1} follows transaction {@code n}; the first transaction of a
  * segment has the segment's base LSN. A segment is created under a temporary name, its header written and
  * forced, then renamed into place, so a segment file always starts with a complete header. When preallocation
- * is on, a new segment is zero-filled to the segment size, and the first all-zero record header marks the end
- * of the written data.
+ * is on, segments are zero-filled ahead of the writer in steps of 1 MiB (or the segment size, if smaller),
+ * so most forces need not update the file size; their size is always a multiple of 4096, and the first all-zero
+ * record header marks the end of the written data.
  */
 public final class SegmentFormat {
 
@@ -76,6 +77,9 @@ public final class SegmentFormat {
 
     /** Preallocated segments are zero-filled to a multiple of this many bytes. */
     static final int PREALLOCATION_UNIT = 4096;
+
+    /** Preallocated segments are zero-filled ahead of the writer in steps of this many bytes. */
+    static final int PREALLOCATION_CHUNK = 1 << 20;
 
     /** Record type: user data. */
     public static final byte DATA = 1;
@@ -207,7 +211,7 @@ public final class SegmentFormat {
                 temp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
             writeFully(ch, segmentHeader(baseLsn, VERSION), 0);
             if (preallocateTo > SEGMENT_HEADER) {
-                zeroFill(ch, SEGMENT_HEADER, preallocatedSize(preallocateTo));
+                zeroFill(ch, SEGMENT_HEADER, roundUp(preallocateTo, PREALLOCATION_UNIT));
             }
             ch.force(true);
         }
@@ -217,13 +221,14 @@ public final class SegmentFormat {
     }
 
     /**
-     * The size a preallocated segment gets: the segment size rounded up to the preallocation unit.
+     * Rounds {@code size} up to a multiple of {@code unit}.
      *
-     * @param segmentSize the configured segment size
-     * @return bytes
+     * @param size bytes
+     * @param unit a positive unit
+     * @return the rounded size
      */
-    static long preallocatedSize(long segmentSize) {
-        return (segmentSize + PREALLOCATION_UNIT - 1) / PREALLOCATION_UNIT * PREALLOCATION_UNIT;
+    static long roundUp(long size, long unit) {
+        return (size + unit - 1) / unit * unit;
     }
 
     /**
