@@ -47,7 +47,7 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code WRITE_THROUGH}: {@code store.writeAll(Map.of(k, v))} then {@code cache.put(k, v)} per put.
  * </ul>
  *
- * <p>Throughput is sustained: the dirty bound (100 000 keys) makes write-back callers wait when the writers
+ * <p>Throughput is sustained: the dirty bound (10 000 keys, a tenth of the key space) makes write-back callers wait when the writers
  * cannot keep up, so the figure includes the store's cost amortized over batches and coalescing.
  *
  * <p>Run: {@code java -jar benchmarks.jar WriteBackBenchmark -f 1 -wi 2 -w 2s -i 3 -r 2s -t 2}.
@@ -119,7 +119,7 @@ public class WriteBackBenchmark {
                     .maxDelay(Duration.ofMillis(100))
                     .batchSize(500)
                     .writerThreads(2)
-                    .maxDirty(100_000)
+                    .maxDirty(10_000)
                     .dirtyTimeout(Duration.ofMinutes(5))
                     .closeTimeout(Duration.ofMinutes(5));
             if (mode == WriteMode.WRITE_BACK_JOURNAL) {
