@@ -56,6 +56,18 @@ public final class WriteBackCrashChild {
         int threads = Integer.parseInt(args[3]);
         int keysPerThread = Integer.parseInt(args[4]);
         String storeKind = args.length > 5 ? args[5] : "file";
+        Thread orphanGuard = new Thread(() -> {
+            try {
+                while (System.in.read() != -1) {
+                    // the parent holds our stdin open while it lives
+                }
+            } catch (IOException e) {
+                // treated as the parent's end
+            }
+            Runtime.getRuntime().halt(3);
+        });
+        orphanGuard.setDaemon(true);
+        orphanGuard.start();
         PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
         CacheStore<String, String> store;
         if (storeKind.equals("h2")) {
