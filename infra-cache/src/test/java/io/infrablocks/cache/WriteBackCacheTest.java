@@ -266,6 +266,31 @@ class WriteBackCacheTest {
     }
 
     @Test
+    void aListenerSeesStoreCallsAndRetriesAndCannotStallTheWriters() throws Exception {
+        List<String> events = new CopyOnWriteArrayList<>();
+        store.poison = k -> k.equals("b") && store.attempts.get() == 1;
+        cache = builder(10)
+                .listener(new WriteBackListener() {
+                    @Override
+                    public void onStoreCall(int keys, int failedKeys, long nanos) {
+                        events.add("call " + keys + " " + failedKeys);
+                        throw new IllegalStateException("a broken listener");
+                    }
+
+                    @Override
+                    public void onRetry(Object key, int attempt, long delayNanos, Throwable cause) {
+                        events.add("retry " + key + " " + attempt);
+                    }
+                })
+                .build();
+        cache.put("a", "1");
+        cache.put("b", "2");
+        cache.flush().get(5, TimeUnit.SECONDS);
+        assertEquals(List.of("call 2 1", "retry b 1", "call 1 0"), events);
+        assertEquals(Map.of("a", "1", "b", "2"), store.snapshot());
+    }
+
+    @Test
     void settingsAreValidatedWithTheirValues() {
         assertEquals(
                 "batchSize must be > 0 but was 0",

@@ -486,7 +486,7 @@ public final class WriteBackEngine<K, V> implements WriteBackCache<K, V> {
                     if (remaining <= 0) {
                         backpressureTimeouts.incrementAndGet();
                         long waited = ticker.getAsLong() - start;
-                        listener.onBackpressure(waited, true);
+                        notifyListener(() -> listener.onBackpressure(waited, true));
                         Throwable failure = lastStoreFailure;
                         throw new DirtyLimitExceededException("write-back cache '" + name
                                 + "' at its dirty bound: " + dirty.get() + " dirty keys (maxDirty=" + maxDirty
@@ -511,7 +511,8 @@ public final class WriteBackEngine<K, V> implements WriteBackCache<K, V> {
         } finally {
             spaceLock.unlock();
         }
-        listener.onBackpressure(ticker.getAsLong() - start, false);
+        long waited = ticker.getAsLong() - start;
+        notifyListener(() -> listener.onBackpressure(waited, false));
     }
 
     private boolean tryReserve() {
@@ -706,7 +707,8 @@ public final class WriteBackEngine<K, V> implements WriteBackCache<K, V> {
         maxBatchSize.accumulateAndGet(keys.size(), Math::max);
         storeTotalNanos.addAndGet(nanos);
         storeMaxNanos.accumulateAndGet(nanos, Math::max);
-        listener.onStoreCall(keys.size(), failedCount, nanos);
+        int failedKeys = failedCount;
+        notifyListener(() -> listener.onStoreCall(keys.size(), failedKeys, nanos));
         if (failure != null) {
             storeFailures.incrementAndGet();
             lastStoreFailure = failure;
@@ -734,11 +736,7 @@ public final class WriteBackEngine<K, V> implements WriteBackCache<K, V> {
             cur.inFlight = false;
             if (cur.seq == cur.snapSeq) {
                 versions.incrementAndGet(stripe);
-                if (cur.snapValue == TOMBSTONE) {
-                    clean.invalidate(k);
-                } else {
-                    clean.put(k, unwrap(cur.snapValue));
-                }
+                updateClean(k, cur.snapValue);
                 return null;
             }
             promotePending(cur);
@@ -775,7 +773,7 @@ public final class WriteBackEngine<K, V> implements WriteBackCache<K, V> {
             }
             if (cur.seq == cur.snapSeq) {
                 versions.incrementAndGet(stripe);
-                clean.invalidate(k);
+                updateClean(k, TOMBSTONE);
                 return null;
             }
             // Newer writes supersede the abandoned state and get attempts of their own.
@@ -801,7 +799,7 @@ public final class WriteBackEngine<K, V> implements WriteBackCache<K, V> {
         } else {
             long delay = backoffNanos(attempt);
             retries.incrementAndGet();
-            listener.onRetry(e.key, attempt, delay, cause);
+            notifyListener(() -> listener.onRetry(e.key, attempt, delay, cause));
             e.snapValue = null;
             schedule(e, now + delay, true);
         }
@@ -827,9 +825,34 @@ public final class WriteBackEngine<K, V> implements WriteBackCache<K, V> {
         return half + ThreadLocalRandom.current().nextLong(d - half + 1);
     }
 
+    /** Runs a listener callback; a listener that throws is logged, never allowed to stall a writer. */
+    private void notifyListener(Runnable callback) {
+        if (listener == NO_LISTENER) {
+            return;
+        }
+        try {
+            callback.run();
+        } catch (RuntimeException ex) {
+            log.warn("write-back cache '{}': listener failed: {}", name, ex.toString());
+        }
+    }
+
+    /** Updates the clean cache under the key's bin lock; its failure must not leave the entry in flight. */
+    private void updateClean(K key, Object state) {
+        try {
+            if (state == TOMBSTONE) {
+                clean.invalidate(key);
+            } else {
+                clean.put(key, unwrap(state));
+            }
+        } catch (RuntimeException ex) {
+            log.warn("write-back cache '{}': clean cache update of key {} failed: {}", name, key, ex.toString());
+        }
+    }
+
     private void deliver(DeadLetter<K, V> letter) {
         deadLetters.incrementAndGet();
-        listener.onDeadLetter(letter);
+        notifyListener(() -> listener.onDeadLetter(letter));
         try {
             deadLetterHandler.onDeadLetter(letter);
         } catch (RuntimeException ex) {
