@@ -11,8 +11,9 @@ package io.infrablocks.lb.internal;
  * black hole). Weights include the slow-start ramp ({@link DefaultLoadBalancer#weightOf}).
  *
  * <p>Least-connections and least response time scan all members from a random start (random tie
- * breaking): O(n). Power of two choices (Mitzenmacher 2001) draws two distinct members from one random
- * long and keeps the lighter: O(1); if one of the two is refused the other is taken, if both are, it
+ * breaking): O(n). Power of two choices (Mitzenmacher 2001) draws two distinct members (uniformly from
+ * one random long; with unequal weights in proportion to weight, by alias table, so a slow low-weight pair
+ * is rarely the only choice) and keeps the lighter: O(1); if one of the two is refused the other is taken, if both are, it
  * draws again (4 times) and then scans. All reads are racy snapshots of atomics: no lock, no allocation.
  */
 final class LoadPickers {
@@ -81,10 +82,13 @@ final class LoadPickers {
 
     static final class TwoChoices extends Picker {
         private final boolean ewma;
+        /** With unequal weights, candidates are drawn in proportion to weight (null: uniformly). */
+        private final RandomPickers.Alias alias;
 
         TwoChoices(Member[] members, boolean ewma) {
             super(members, false, false);
             this.ewma = ewma;
+            this.alias = RandomPickers.Alias.uniform(members) ? null : new RandomPickers.Alias(members);
         }
 
         @Override
@@ -96,11 +100,24 @@ final class LoadPickers {
             }
             long now = ewma ? lb.now() : 0;
             for (int attempt = 0; attempt < 4; attempt++) {
-                long r = lb.nextLong();
-                int i = reduce(r, n);
-                int j = reduce(r << 32, n - 1);
-                if (j >= i) {
-                    j++;
+                int i;
+                int j;
+                if (alias == null) {
+                    long r = lb.nextLong();
+                    i = reduce(r, n);
+                    j = reduce(r << 32, n - 1);
+                    if (j >= i) {
+                        j++;
+                    }
+                } else {
+                    i = alias.sample(lb.nextLong());
+                    j = alias.sample(lb.nextLong());
+                    if (j == i) {
+                        j = alias.sample(lb.nextLong());
+                        if (j == i) {
+                            j = i + 1 == n ? 0 : i + 1;
+                        }
+                    }
                 }
                 Member a = ms[i];
                 Member b = ms[j];
