@@ -38,7 +38,8 @@ public final class Strategy {
     }
 
     /**
-     * Round-robin: endpoints in turn from a shared atomic cursor, ignoring weights. Pick: O(1).
+     * Round-robin: endpoints in turn from a shared cursor, ignoring weights (exact in one thread; under
+     * contention two concurrent picks may share a turn, see the README). Pick: O(1).
      *
      * @return the strategy {@code round-robin}
      */
@@ -50,7 +51,7 @@ public final class Strategy {
      * Smooth weighted round-robin as in nginx ({@code ngx_http_upstream_get_peer}, 2012): each step adds
      * every weight to its current value, picks the largest and subtracts the total from it. Weights
      * {5, 1, 1} give {@code a a b a c a a}. The period (total / gcd of the weights) is precomputed into a
-     * schedule walked by an atomic cursor, so a pick is O(1) and lock-free.
+     * schedule walked by a shared cursor, so a pick is O(1) and lock-free.
      *
      * @return the strategy {@code weighted-round-robin}
      */

@@ -46,10 +46,15 @@ final class LoadPickers {
 
     static final class Scan extends Picker {
         private final boolean ewma;
+        private final double[] inverseWeight;
 
         Scan(Member[] members, boolean ewma) {
             super(members, false, false);
             this.ewma = ewma;
+            this.inverseWeight = new double[members.length];
+            for (int i = 0; i < members.length; i++) {
+                inverseWeight[i] = 1.0 / members[i].weight;
+            }
         }
 
         @Override
@@ -66,7 +71,8 @@ final class LoadPickers {
             for (int k = 0; k < n; k++) {
                 Member m = ms[i];
                 if (lb.usable(m)) {
-                    double load = (ewma ? ewmaLoad(m, now) : m.inFlight + 1) / lb.weightOf(m);
+                    double load = (ewma ? ewmaLoad(m, now) : m.inFlight + 1)
+                            * (m.status == 0 ? inverseWeight[i] : 1 / lb.weightOf(m));
                     if (best == null || load < bestLoad) {
                         best = m;
                         bestLoad = load;
@@ -124,6 +130,10 @@ final class LoadPickers {
                 boolean ua = lb.usable(a);
                 boolean ub = lb.usable(b);
                 if (ua && ub) {
+                    if (!ewma && (a.status | b.status) == 0) {
+                        // in flight per weight, cross-multiplied: no division on the common path
+                        return (long) (a.inFlight + 1) * b.weight <= (long) (b.inFlight + 1) * a.weight ? a : b;
+                    }
                     return load(lb, a, now) <= load(lb, b, now) ? a : b;
                 }
                 if (ua) {
