@@ -160,6 +160,7 @@ public interface LoadBalancer extends AutoCloseable {
         private OutlierDetection outlierDetection = OutlierDetection.defaults();
         private double panicThresholdPercent = 50;
         private Duration slowStart = Duration.ZERO;
+        private boolean sticky;
         private int stickyMaxEntries;
         private Duration stickyTtl = Duration.ZERO;
         private Duration ewmaDecay = Duration.ofSeconds(10);
@@ -312,9 +313,7 @@ public interface LoadBalancer extends AutoCloseable {
         public Builder stickySessions(int maxEntries, Duration ttl) {
             this.stickyMaxEntries = maxEntries;
             this.stickyTtl = Objects.requireNonNull(ttl, "ttl");
-            if (maxEntries < 1) {
-                throw new IllegalArgumentException("maxEntries must be >= 1 but was " + maxEntries);
-            }
+            this.sticky = true;
             return this;
         }
 
@@ -361,8 +360,12 @@ public interface LoadBalancer extends AutoCloseable {
             if (slowStart.isNegative()) {
                 throw new IllegalArgumentException("slowStart must be >= 0 but was " + slowStart);
             }
-            if (stickyMaxEntries > 0 && (stickyTtl.isNegative() || stickyTtl.isZero())) {
-                throw new IllegalArgumentException("sticky ttl must be > 0 but was " + stickyTtl);
+            if (sticky && stickyMaxEntries < 1) {
+                throw new IllegalArgumentException(
+                        "stickySessions maxEntries must be >= 1 but was " + stickyMaxEntries);
+            }
+            if (sticky && (stickyTtl.isNegative() || stickyTtl.isZero())) {
+                throw new IllegalArgumentException("stickySessions ttl must be > 0 but was " + stickyTtl);
             }
             if (ewmaDecay.isNegative() || ewmaDecay.isZero()) {
                 throw new IllegalArgumentException("ewmaDecay must be > 0 but was " + ewmaDecay);

@@ -18,7 +18,7 @@ public interface Selection {
     /**
      * Returns the chosen endpoint.
      *
-     * @return the endpoint, as of the pick
+     * @return the endpoint (its latest version if it was updated since)
      */
     Endpoint endpoint();
 

@@ -13,8 +13,14 @@ import java.util.Objects;
  */
 public final class Strategy {
 
-    /** The default Maglev lookup-table size: a prime, about 650 slots per endpoint at 1000 endpoints. */
-    public static final int DEFAULT_MAGLEV_TABLE_SIZE = 655_373;
+    /** The default Maglev lookup-table size (a prime, as in Envoy): 256 KB, for up to a few hundred endpoints. */
+    public static final int DEFAULT_MAGLEV_TABLE_SIZE = 65_537;
+
+    /**
+     * The table size of {@link #consistentHash()}: a prime large enough that removing one of 100 endpoints
+     * moves at most 1.1× the ideal share of keys (8 MB of table; a rebuild takes about 0.3 s).
+     */
+    public static final int RECOMMENDED_MAGLEV_TABLE_SIZE = 2_000_003;
 
     /** The default number of ring points per endpoint of average weight. */
     public static final int DEFAULT_RING_POINTS = 160;
@@ -32,7 +38,8 @@ public final class Strategy {
     }
 
     /**
-     * Round-robin: endpoints in turn from a shared atomic cursor, ignoring weights. Pick: O(1).
+     * Round-robin: endpoints in turn from a shared cursor, ignoring weights (exact in one thread; under
+     * contention two concurrent picks may share a turn, see the README). Pick: O(1).
      *
      * @return the strategy {@code round-robin}
      */
@@ -44,7 +51,7 @@ public final class Strategy {
      * Smooth weighted round-robin as in nginx ({@code ngx_http_upstream_get_peer}, 2012): each step adds
      * every weight to its current value, picks the largest and subtracts the total from it. Weights
      * {5, 1, 1} give {@code a a b a c a a}. The period (total / gcd of the weights) is precomputed into a
-     * schedule walked by an atomic cursor, so a pick is O(1) and lock-free.
+     * schedule walked by a shared cursor, so a pick is O(1) and lock-free.
      *
      * @return the strategy {@code weighted-round-robin}
      */
@@ -199,24 +206,26 @@ public final class Strategy {
     }
 
     /**
-     * The recommended consistent hash: {@link #maglev()} with {@link #DEFAULT_MAGLEV_TABLE_SIZE}, measured
-     * by the {@code churn} scenario of {@code LbSimulator} at peak/mean &lt;= 1.05 and keys moved &lt;= 1.1×
-     * the ideal 1/n on 100 endpoints.
+     * The recommended consistent hash: {@link #maglev(int)} with {@link #RECOMMENDED_MAGLEV_TABLE_SIZE},
+     * measured by the {@code churn} scenario of {@code LbSimulator} (100 endpoints, 10^6 keys) at peak/mean
+     * &lt;= 1.05 and keys moved &lt;= 1.1× the ideal 1/n, with an O(1) pick. Smaller tables move more keys
+     * (65537: about 1.55× ideal); {@link #rendezvous()} is exactly minimal with no table but O(n) per pick.
      *
      * @return the strategy {@code maglev}
      */
     public static Strategy consistentHash() {
-        return maglev();
+        return maglev(RECOMMENDED_MAGLEV_TABLE_SIZE);
     }
 
     /**
-     * Consistent hashing with bounded loads over {@link #consistentHash()}.
+     * Consistent hashing with bounded loads over {@link #maglev()} (the walk after a full endpoint goes
+     * to the next table slot).
      *
      * @param loadFactor c &gt;= 1 (e.g. 1.25)
      * @return the strategy {@code bounded-load}
      */
     public static Strategy boundedLoad(double loadFactor) {
-        return boundedLoad(consistentHash(), loadFactor);
+        return boundedLoad(maglev(), loadFactor);
     }
 
     /**

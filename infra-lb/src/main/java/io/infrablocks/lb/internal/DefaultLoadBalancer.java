@@ -195,6 +195,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
 
     @Override
     public Selection pick(Request request) {
+        Objects.requireNonNull(request, "request");
         Snapshot s = snapshot;
         Picker p = s.picker;
         if (p == null) {

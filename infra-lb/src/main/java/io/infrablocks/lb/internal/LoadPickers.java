@@ -11,8 +11,9 @@ package io.infrablocks.lb.internal;
  * black hole). Weights include the slow-start ramp ({@link DefaultLoadBalancer#weightOf}).
  *
  * <p>Least-connections and least response time scan all members from a random start (random tie
- * breaking): O(n). Power of two choices (Mitzenmacher 2001) draws two distinct members from one random
- * long and keeps the lighter: O(1); if one of the two is refused the other is taken, if both are, it
+ * breaking): O(n). Power of two choices (Mitzenmacher 2001) draws two distinct members (uniformly from
+ * one random long; with unequal weights in proportion to weight, from a slot table, so a slow low-weight
+ * pair is rarely the only choice) and keeps the lighter: O(1); if one of the two is refused the other is taken, if both are, it
  * draws again (4 times) and then scans. All reads are racy snapshots of atomics: no lock, no allocation.
  */
 final class LoadPickers {
@@ -45,10 +46,15 @@ final class LoadPickers {
 
     static final class Scan extends Picker {
         private final boolean ewma;
+        private final double[] inverseWeight;
 
         Scan(Member[] members, boolean ewma) {
             super(members, false, false);
             this.ewma = ewma;
+            this.inverseWeight = new double[members.length];
+            for (int i = 0; i < members.length; i++) {
+                inverseWeight[i] = 1.0 / members[i].weight;
+            }
         }
 
         @Override
@@ -65,7 +71,8 @@ final class LoadPickers {
             for (int k = 0; k < n; k++) {
                 Member m = ms[i];
                 if (lb.usable(m)) {
-                    double load = (ewma ? ewmaLoad(m, now) : m.inFlight + 1) / lb.weightOf(m);
+                    double load = (ewma ? ewmaLoad(m, now) : m.inFlight + 1)
+                            * (m.status == 0 ? inverseWeight[i] : 1 / lb.weightOf(m));
                     if (best == null || load < bestLoad) {
                         best = m;
                         bestLoad = load;
@@ -81,10 +88,54 @@ final class LoadPickers {
 
     static final class TwoChoices extends Picker {
         private final boolean ewma;
+        /**
+         * With unequal weights, candidates are drawn from this table, where each member fills a share of
+         * the 2^k slots proportional to its weight (rounded, at least one slot; k &lt;= 16), so one random
+         * long gives both candidates by two masked reads. Null with equal weights or more than 4096 members:
+         * uniform draws.
+         */
+        private final int[] slots;
 
         TwoChoices(Member[] members, boolean ewma) {
             super(members, false, false);
             this.ewma = ewma;
+            this.slots = RandomPickers.Alias.uniform(members) || members.length > 4096 ? null : slots(members);
+        }
+
+        static int[] slots(Member[] members) {
+            int n = members.length;
+            int size = Integer.highestOneBit(Math.max(1024, Math.min(1 << 16, 64 * n)) * 2 - 1);
+            double total = 0;
+            for (Member m : members) {
+                total += m.weight;
+            }
+            int[] counts = new int[n];
+            int used = 0;
+            for (int i = 0; i < n; i++) {
+                counts[i] = (int) Math.max(1, Math.round(members[i].weight * size / total));
+                used += counts[i];
+            }
+            // fix the rounding on the heaviest member so the counts fill the table exactly
+            int heaviest = 0;
+            for (int i = 1; i < n; i++) {
+                if (members[i].weight > members[heaviest].weight) {
+                    heaviest = i;
+                }
+            }
+            counts[heaviest] += size - used;
+            int[] out = new int[size];
+            // interleave members so neighbouring slots differ
+            int[] next = new int[n];
+            int p = 0;
+            while (p < size) {
+                for (int i = 0; i < n && p < size; i++) {
+                    if (next[i] < counts[i]) {
+                        out[p++] = i;
+                        next[i]++;
+                    }
+                }
+            }
+            return out;
         }
 
         @Override
@@ -96,17 +147,36 @@ final class LoadPickers {
             }
             long now = ewma ? lb.now() : 0;
             for (int attempt = 0; attempt < 4; attempt++) {
-                long r = lb.nextLong();
-                int i = reduce(r, n);
-                int j = reduce(r << 32, n - 1);
-                if (j >= i) {
-                    j++;
+                int i;
+                int j;
+                if (slots == null) {
+                    long r = lb.nextLong();
+                    i = reduce(r, n);
+                    j = reduce(r << 32, n - 1);
+                    if (j >= i) {
+                        j++;
+                    }
+                } else {
+                    long r = lb.nextLong();
+                    int mask = slots.length - 1;
+                    i = slots[(int) r & mask];
+                    j = slots[(int) (r >>> 32) & mask];
+                    if (j == i) {
+                        j = slots[(int) (r >>> 16) & mask];
+                        if (j == i) {
+                            j = i + 1 == n ? 0 : i + 1;
+                        }
+                    }
                 }
                 Member a = ms[i];
                 Member b = ms[j];
                 boolean ua = lb.usable(a);
                 boolean ub = lb.usable(b);
                 if (ua && ub) {
+                    if (!ewma && (a.status | b.status) == 0) {
+                        // in flight per weight, cross-multiplied: no division on the common path
+                        return (long) (a.inFlight + 1) * b.weight <= (long) (b.inFlight + 1) * a.weight ? a : b;
+                    }
                     return load(lb, a, now) <= load(lb, b, now) ? a : b;
                 }
                 if (ua) {

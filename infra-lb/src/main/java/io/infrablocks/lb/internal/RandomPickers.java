@@ -48,12 +48,12 @@ final class RandomPickers {
         }
     }
 
-    static final class Weighted extends Picker {
-        private final double[] probability;
-        private final int[] alias;
+    /** Vose's alias table over the members' weights. */
+    static final class Alias {
+        final double[] probability;
+        final int[] alias;
 
-        Weighted(Member[] members) {
-            super(members, false, false);
+        Alias(Member[] members) {
             int n = members.length;
             probability = new double[n];
             alias = new int[n];
@@ -91,6 +91,31 @@ final class RandomPickers {
             }
         }
 
+        /** An index drawn with probability proportional to its weight, from one random long. */
+        int sample(long r) {
+            int column = Picker.reduce(r, probability.length);
+            double u = (r & 0xFFFFFFFFL) * 0x1p-32;
+            return u < probability[column] ? column : alias[column];
+        }
+
+        static boolean uniform(Member[] members) {
+            for (Member m : members) {
+                if (m.weight != members[0].weight) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    static final class Weighted extends Picker {
+        private final Alias alias;
+
+        Weighted(Member[] members) {
+            super(members, false, false);
+            alias = new Alias(members);
+        }
+
         @Override
         Member pick(DefaultLoadBalancer lb, long hash) {
             Member[] ms = members;
@@ -100,10 +125,7 @@ final class RandomPickers {
             }
             int i = 0;
             for (int attempt = 0; attempt < 9; attempt++) {
-                long r = lb.nextLong();
-                int column = reduce(r, n);
-                double u = (r & 0xFFFFFFFFL) * 0x1p-32;
-                i = u < probability[column] ? column : alias[column];
+                i = alias.sample(lb.nextLong());
                 if (lb.admit(ms[i])) {
                     return ms[i];
                 }
