@@ -58,7 +58,8 @@ import java.util.function.BooleanSupplier;
  * peek} when tombstones are present and iteration O(n).
  *
  * <p>Semantics of removal from the middle: {@link #remove(Object)} and {@link Iterator#remove()} replace the
- * element by a tombstone; the slot is freed when consumers pass it. Until then it still takes up capacity:
+ * element by a tombstone; the slot is freed at once if it is at the head (with any tombstones behind it),
+ * else when consumers pass it. Until then it still takes up capacity:
  * {@link #size()} no longer counts it but {@link #remainingCapacity()} reports only slots a producer can
  * use now, so {@code size() + remainingCapacity()} may be less than the capacity for a while. Iterators are
  * weakly consistent: they never throw {@link java.util.ConcurrentModificationException}, return each element
@@ -293,14 +294,38 @@ public final class BoundedQueue<E> extends AbstractQueue<E> implements BlockingQ
         return element;
     }
 
-    /** Replaces the element of {@code position} by a tombstone if it is still {@code e}. */
+    /**
+     * Replaces the element of {@code position} by a tombstone if it is still {@code e}, then frees the slots
+     * of tombstones at the head, so that removing the head element frees its slot at once.
+     */
     private boolean tombstone(long position, Object e) {
         int index = index(position);
         if (sequence(index) == full(position) && REFS.compareAndSet(elements, index, e, TOMBSTONE)) {
             LONGS.getAndAdd(counters, TOMBSTONES, 1L);
+            purgeHeadTombstones();
             return true;
         }
         return false;
+    }
+
+    /**
+     * Consumes tombstones at the head. Safe against consumers: the head position is claimed by the same CAS a
+     * consumer uses, and a tombstone never turns back into an element, so the claimed slot holds a tombstone.
+     */
+    private void purgeHeadTombstones() {
+        for (; ; ) {
+            long position = head();
+            int index = index(position);
+            if (sequence(index) != full(position) || REFS.getAcquire(elements, index) != TOMBSTONE) {
+                return;
+            }
+            if (LONGS.compareAndSet(counters, HEAD, position, position + 1)) {
+                REFS.setRelease(elements, index, (Object) null);
+                LONGS.setRelease(sequences, index, free(position + capacity));
+                LONGS.getAndAdd(counters, TOMBSTONES, -1L);
+                notFull.signalIfWaiting();
+            }
+        }
     }
 
     // ------------------------------------------------------------------ size

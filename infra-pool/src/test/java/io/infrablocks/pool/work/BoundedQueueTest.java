@@ -268,6 +268,13 @@ class BoundedQueueTest {
         assertTrue(q.remove("a"));
         assertEquals("b", q.peek());
         assertEquals("b", q.element());
+        assertEquals(3, q.remainingCapacity(), "a removed head frees its slot at once");
+        q.add("c");
+        assertTrue(q.remove("c"));
+        assertEquals(2, q.remainingCapacity(), "a removed middle element holds its slot");
+        assertTrue(q.remove("b"));
+        assertEquals(4, q.remainingCapacity(), "removing the head frees the tombstones behind it");
+        assertEquals(0, q.size());
     }
 
     @Test
