@@ -51,6 +51,12 @@ import java.util.function.BooleanSupplier;
  *       waiting on a full queue ({@code tail - head >= capacity}) and consumers' CAS on {@code head}. A
  *       waiter that was woken but leaves without an element (timeout, interrupt) passes the wake-up on, so
  *       a wake-up is never swallowed. Waking is one waiter per element (no thundering herd).
+ *   <li>Spinning consumers. At most one consumer at a time spins before parking (a CAS on the spinning
+ *       count, 0 to 1). A producer skips the wake-up while a consumer spins; when the spinner stops spinning
+ *       (volatile write), it re-reads {@code tail}/{@code head} and, if elements remain and consumers are
+ *       parked, wakes one, as does every woken consumer that took an element (chained wake-ups). By the
+ *       same total order, an element whose producer saw the spinner is visible to the spinner's re-check.
+ *       Wake-up system calls thus leave the producers' path while consumers keep up.
  * </ul>
  *
  * <p>Complexity: {@code offer}/{@code poll}/{@code put}/{@code take} O(1) amortized (one CAS when
@@ -81,7 +87,8 @@ public final class BoundedQueue<E> extends AbstractQueue<E> implements BlockingQ
     private static final int NOT_EMPTY_WAITERS = 3 * PAD;
     private static final int NOT_FULL_WAITERS = 4 * PAD;
     private static final int TOMBSTONES = 5 * PAD;
-    private static final int COUNTERS_LENGTH = 6 * PAD;
+    private static final int SPINNING_CONSUMERS = 6 * PAD;
+    private static final int COUNTERS_LENGTH = 7 * PAD;
 
     /** Spins before a blocking operation registers itself and parks. */
     private static final int SPINS = 64;
@@ -180,7 +187,7 @@ public final class BoundedQueue<E> extends AbstractQueue<E> implements BlockingQ
         if (!tryOffer(e)) {
             return false;
         }
-        notEmpty.signalIfWaiting();
+        signalNotEmpty();
         return true;
     }
 
@@ -468,7 +475,7 @@ public final class BoundedQueue<E> extends AbstractQueue<E> implements BlockingQ
         for (int i = 0; i < SPINS; i++) {
             Thread.onSpinWait();
             if (tryOffer(e)) {
-                notEmpty.signalIfWaiting();
+                signalNotEmpty();
                 return true;
             }
         }
@@ -478,7 +485,7 @@ public final class BoundedQueue<E> extends AbstractQueue<E> implements BlockingQ
             for (; ; ) {
                 if (tryOffer(e)) {
                     done = true;
-                    notEmpty.signalIfWaiting();
+                    signalNotEmpty();
                     return true;
                 }
                 if (waiter == null || waiter.signalled) {
@@ -511,16 +518,48 @@ public final class BoundedQueue<E> extends AbstractQueue<E> implements BlockingQ
         }
     }
 
+    /**
+     * Wakes a parked consumer after an element was published, unless a consumer is spinning: that one will
+     * take the element, and {@link #propagateWakeUp()} when it stops spinning hands any surplus to a parked
+     * consumer. This keeps wake-up system calls off the producers' path while consumers are busy.
+     */
+    private void signalNotEmpty() {
+        if (notEmpty.count() != 0 && (long) LONGS.getVolatile(counters, SPINNING_CONSUMERS) == 0) {
+            notEmpty.signalOne();
+        }
+    }
+
+    /**
+     * Called by a consumer that stopped spinning (having taken an element, or about to park) and by a
+     * consumer woken from parking that took an element: if elements remain and consumers are parked with
+     * nobody spinning, wake one. Every element whose producer skipped the wake-up (it saw a spinner) is
+     * published before that spinner's decrement of the spinning count, so the spinner's check here sees it.
+     */
+    private void propagateWakeUp() {
+        if (notEmpty.count() != 0 && (long) LONGS.getVolatile(counters, SPINNING_CONSUMERS) == 0 && tail() > head()) {
+            notEmpty.signalOne();
+        }
+    }
+
     private E awaitPoll(boolean timed, long nanos, BooleanSupplier stop) throws InterruptedException {
         long deadline = timed ? System.nanoTime() + nanos : 0L;
-        for (int i = 0; i < SPINS; i++) {
-            Thread.onSpinWait();
-            Object e = tryPoll();
-            if (e != null) {
-                @SuppressWarnings("unchecked")
-                E element = (E) e;
-                return element;
+        Object found = null;
+        // At most one consumer spins at a time: more would only take processor time from producers.
+        if (LONGS.compareAndSet(counters, SPINNING_CONSUMERS, 0L, 1L)) {
+            try {
+                for (int i = 0; i < SPINS && found == null; i++) {
+                    Thread.onSpinWait();
+                    found = tryPoll();
+                }
+            } finally {
+                LONGS.setVolatile(counters, SPINNING_CONSUMERS, 0L);
             }
+            propagateWakeUp();
+        }
+        if (found != null) {
+            @SuppressWarnings("unchecked")
+            E element = (E) found;
+            return element;
         }
         Waiter waiter = null;
         boolean done = false;
@@ -529,6 +568,7 @@ public final class BoundedQueue<E> extends AbstractQueue<E> implements BlockingQ
                 Object e = tryPoll();
                 if (e != null) {
                     done = true;
+                    propagateWakeUp();
                     @SuppressWarnings("unchecked")
                     E element = (E) e;
                     return element;
