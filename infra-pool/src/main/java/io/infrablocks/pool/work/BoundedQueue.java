@@ -232,6 +232,15 @@ public final class BoundedQueue<E> extends AbstractQueue<E> implements BlockingQ
     }
 
     private Object tryPoll() {
+        return tryPoll(false);
+    }
+
+    /**
+     * Takes the head element. {@code relaxed}: report "nothing now" as soon as the head slot is not yet
+     * filled, without reading {@code tail}; spinning consumers use it so that they only watch the head slot
+     * and leave the producers' {@code tail} cache line alone.
+     */
+    private Object tryPoll(boolean relaxed) {
         int spins = 0;
         for (; ; ) {
             long position = head();
@@ -251,7 +260,7 @@ public final class BoundedQueue<E> extends AbstractQueue<E> implements BlockingQ
                 }
             } else if (difference < 0) {
                 // Empty, or a producer claimed this position and has not yet published its element.
-                if (position >= tail()) {
+                if (relaxed || position >= tail()) {
                     return null;
                 }
                 spins = backOff(spins);
@@ -549,7 +558,7 @@ public final class BoundedQueue<E> extends AbstractQueue<E> implements BlockingQ
             try {
                 for (int i = 0; i < SPINS && found == null; i++) {
                     Thread.onSpinWait();
-                    found = tryPoll();
+                    found = tryPoll(true);
                 }
             } finally {
                 LONGS.setVolatile(counters, SPINNING_CONSUMERS, 0L);
