@@ -69,6 +69,9 @@ public final class WorkerPool extends AbstractExecutorService implements AutoClo
     private static final int STOP = 2;
     private static final int TERMINATED = 3;
 
+    /** The most tasks a worker claims from the queue at once (fewer when the queue is short). */
+    private static final int BATCH = 8;
+
     private final String name;
     private final int coreWorkers;
     private final int maxWorkers;
@@ -268,6 +271,9 @@ public final class WorkerPool extends AbstractExecutorService implements AutoClo
 
     private final class Worker implements Runnable {
         final TaskStats stats = new TaskStats();
+        /** Tasks claimed from the queue in one go (see {@link BoundedQueue#pollBatch}). */
+        private final Object[] batch = new Object[BATCH];
+
         Thread thread;
         /** Set when the worker already gave back its liveWorkers count (keep-alive expiry). */
         boolean countReleased;
@@ -276,21 +282,31 @@ public final class WorkerPool extends AbstractExecutorService implements AutoClo
         public void run() {
             try {
                 for (; ; ) {
-                    Runnable job = queue.poll();
-                    if (job == null) {
-                        job = awaitJob();
+                    int n = queue.pollBatch(batch, BATCH, Math.max(1, liveWorkers.get()));
+                    if (n == 0) {
+                        Runnable job = awaitJob();
                         if (job == null) {
                             return;
                         }
+                        run(job);
+                        continue;
                     }
-                    if (state.get() < STOP) {
-                        Thread.interrupted(); // no stray interrupt leaks into the next task
+                    for (int i = 0; i < n; i++) {
+                        Runnable job = (Runnable) batch[i];
+                        batch[i] = null;
+                        run(job);
                     }
-                    runTask(job, stats, null);
                 }
             } finally {
                 workerExited(this);
             }
+        }
+
+        private void run(Runnable job) {
+            if (state.get() < STOP) {
+                Thread.interrupted(); // no stray interrupt leaks into the next task
+            }
+            runTask(job, stats, null);
         }
 
         private Runnable awaitJob() {
