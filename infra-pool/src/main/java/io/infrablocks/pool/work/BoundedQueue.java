@@ -93,6 +93,12 @@ public final class BoundedQueue<E> extends AbstractQueue<E> implements BlockingQ
     /** Spins before a blocking operation registers itself and parks. */
     private static final int SPINS = 64;
 
+    /**
+     * Spins while another thread finishes a claimed operation (between its CAS and its release store, a few
+     * nanoseconds unless it was descheduled) before yielding the processor to it.
+     */
+    private static final int YIELD_AFTER_SPINS = 1024;
+
     private static final Object TOMBSTONE = new Object();
 
     private final int capacity;
@@ -322,7 +328,7 @@ public final class BoundedQueue<E> extends AbstractQueue<E> implements BlockingQ
     }
 
     private static int backOff(int spins) {
-        if (spins < SPINS) {
+        if (spins < YIELD_AFTER_SPINS) {
             Thread.onSpinWait();
         } else {
             Thread.yield(); // a producer/consumer mid-operation was probably descheduled
@@ -543,6 +549,7 @@ public final class BoundedQueue<E> extends AbstractQueue<E> implements BlockingQ
         }
         Waiter waiter = null;
         boolean done = false;
+        int spins = 0;
         try {
             for (; ; ) {
                 if (tryOffer(e)) {
@@ -557,7 +564,7 @@ public final class BoundedQueue<E> extends AbstractQueue<E> implements BlockingQ
                 // Registered, and the offer failed after registering: park only if really full.
                 long t = tail();
                 if (t - head() < capacity) {
-                    Thread.yield(); // a consumer claimed a slot and is releasing it
+                    spins = backOff(spins); // a consumer claimed a slot and is releasing it
                     continue;
                 }
                 if (timed) {
@@ -625,6 +632,7 @@ public final class BoundedQueue<E> extends AbstractQueue<E> implements BlockingQ
         }
         Waiter waiter = null;
         boolean done = false;
+        int spins = 0;
         try {
             for (; ; ) {
                 Object e = tryPoll();
@@ -645,7 +653,7 @@ public final class BoundedQueue<E> extends AbstractQueue<E> implements BlockingQ
                 // Registered, and the poll failed after registering: park only if really empty.
                 long t = tail();
                 if (t > head()) {
-                    Thread.yield(); // a producer claimed a position and is publishing it
+                    spins = backOff(spins); // a producer claimed a position and is publishing it
                     continue;
                 }
                 if (timed) {
