@@ -539,7 +539,8 @@ public final class BoundedQueue<E> extends AbstractQueue<E> implements BlockingQ
     }
 
     private boolean awaitOffer(Object e, boolean timed, long nanos) throws InterruptedException {
-        long deadline = timed ? System.nanoTime() + nanos : 0L;
+        long deadline = 0L; // read the clock only once parking is near: it can cost 100+ ns
+        boolean deadlineSet = false;
         for (int i = 0; i < SPINS; i++) {
             Thread.onSpinWait();
             if (tryOffer(e)) {
@@ -568,6 +569,10 @@ public final class BoundedQueue<E> extends AbstractQueue<E> implements BlockingQ
                     continue;
                 }
                 if (timed) {
+                    if (!deadlineSet) {
+                        deadline = System.nanoTime() + nanos;
+                        deadlineSet = true;
+                    }
                     long remaining = deadline - System.nanoTime();
                     if (remaining <= 0) {
                         return false;
@@ -611,7 +616,8 @@ public final class BoundedQueue<E> extends AbstractQueue<E> implements BlockingQ
     }
 
     private E awaitPoll(boolean timed, long nanos, BooleanSupplier stop) throws InterruptedException {
-        long deadline = timed ? System.nanoTime() + nanos : 0L;
+        long deadline = 0L; // read the clock only once parking is near: it can cost 100+ ns
+        boolean deadlineSet = false;
         Object found = null;
         // At most one consumer spins at a time: more would only take processor time from producers.
         if (LONGS.compareAndSet(counters, SPINNING_CONSUMERS, 0L, 1L)) {
@@ -657,6 +663,10 @@ public final class BoundedQueue<E> extends AbstractQueue<E> implements BlockingQ
                     continue;
                 }
                 if (timed) {
+                    if (!deadlineSet) {
+                        deadline = System.nanoTime() + nanos;
+                        deadlineSet = true;
+                    }
                     long remaining = deadline - System.nanoTime();
                     if (remaining <= 0) {
                         return null;
