@@ -172,7 +172,21 @@ public final class WorkerPool extends AbstractExecutorService implements AutoClo
             }
             return; // a worker or shutdownNow owns it
         }
-        if (maxWorkers > coreWorkers && idleWorkers.get() == 0 && liveWorkers.get() < maxWorkers) {
+        growIfBehind();
+    }
+
+    /**
+     * Starts a worker above the core ones if tasks are queued, no worker is idle and the maximum allows it.
+     * Called by submitters after queueing and by workers after taking tasks: a worker that was counted idle
+     * when a task was queued, but had in fact just been woken for another one, then starts the extra worker
+     * itself, so a queued task never waits for want of a re-check.
+     */
+    private void growIfBehind() {
+        if (maxWorkers > coreWorkers
+                && idleWorkers.get() == 0
+                && liveWorkers.get() < maxWorkers
+                && !queue.isEmpty()
+                && state.get() == RUNNING) {
             addWorker(maxWorkers);
         }
     }
@@ -288,9 +302,11 @@ public final class WorkerPool extends AbstractExecutorService implements AutoClo
                         if (job == null) {
                             return;
                         }
+                        growIfBehind();
                         run(job);
                         continue;
                     }
+                    growIfBehind();
                     for (int i = 0; i < n; i++) {
                         Runnable job = (Runnable) batch[i];
                         batch[i] = null;
