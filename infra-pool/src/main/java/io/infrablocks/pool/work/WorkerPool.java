@@ -41,7 +41,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Design. Workers are plain threads looping on the queue's lock-free {@code poll}, and parking in the
  * queue (never spinning for long) when it is empty; submission is one lock-free {@code offer} plus a volatile
- * read of the pool state, so the submit/take hand-off costs a CAS on each side instead of the lock of a
+ * read of the pool state, and a worker claims up to 8 queued tasks with one CAS ({@link
+ * BoundedQueue#pollBatch}: at most a {@code 2 x workers}-th of the depth, so short queues are still shared), so the submit/take hand-off costs a CAS on each side instead of the lock of a
  * {@code ThreadPoolExecutor} over an {@code ArrayBlockingQueue}. Workers start lazily up to {@code
  * coreWorkers}; with {@code maxWorkers > coreWorkers}, a submission that finds no idle worker starts
  * another, and the extra workers leave after {@code keepAlive} idle.
@@ -483,7 +484,9 @@ public final class WorkerPool extends AbstractExecutorService implements AutoClo
     }
 
     /**
-     * Stops accepting tasks, removes the queued ones and interrupts running tasks.
+     * Stops accepting tasks, removes the queued ones and interrupts running tasks. Tasks a worker had already
+     * claimed from the queue (up to 8 per worker, see the class comment) still run, interrupted, like the
+     * task a {@code ThreadPoolExecutor} worker has just dequeued.
      *
      * @return the tasks that never ran, in queue order (for {@code submit}ted tasks, their futures)
      */
