@@ -39,11 +39,12 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
- * <p>Design. Workers are plain threads looping on the queue's lock-free {@code poll}, and parking in the
- * queue (never spinning for long) when it is empty; submission is one lock-free {@code offer} plus a volatile
- * read of the pool state, and a worker claims up to 8 queued tasks with one CAS ({@link
- * BoundedQueue#pollBatch}: at most a {@code 2 x workers}-th of the depth, so short queues are still shared), so the submit/take hand-off costs a CAS on each side instead of the lock of a
- * {@code ThreadPoolExecutor} over an {@code ArrayBlockingQueue}. Workers start lazily up to {@code
+ * <p>Design. Workers are plain threads taking tasks from the queue's lock-free path, and parking in the
+ * queue (never spinning for long) when it is empty. Submission is one lock-free {@code offer} plus a
+ * volatile read of the pool state; a worker claims up to 8 queued tasks with one CAS ({@code
+ * BoundedQueue.pollBatch}: at most a {@code 2 x workers}-th of the depth, so a short queue is still shared
+ * out). The hand-off thus costs a CAS on each side instead of the lock of a {@code ThreadPoolExecutor} over
+ * an {@code ArrayBlockingQueue}. Workers start lazily up to {@code
  * coreWorkers}; with {@code maxWorkers > coreWorkers}, a submission that finds no idle worker starts
  * another, and the extra workers leave after {@code keepAlive} idle.
  *
