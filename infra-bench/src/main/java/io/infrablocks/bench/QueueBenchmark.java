@@ -27,7 +27,8 @@ import org.openjdk.jmh.infra.Control;
  * Hand-off throughput of bounded MPMC queues (capacity 1024): {@code BoundedQueue} against {@link
  * ArrayBlockingQueue}, {@link LinkedBlockingQueue} and JCTools' {@link MpmcArrayQueue} (non-blocking
  * reference). Groups {@code p1c1} (1 producer, 1 consumer) and {@code p2c2} (2 and 2) use the non-blocking
- * {@code offer}/{@code poll}, retried while full/empty; groups {@code blocking1p1c} and {@code blocking2p2c}
+ * {@code offer}/{@code poll}, retried after a {@link Thread#yield()} while full/empty (busy-spinning
+ * instead measures the scheduler on a machine with fewer cores than threads); groups {@code blocking1p1c} and {@code blocking2p2c}
  * use the blocking {@code offer}/{@code poll} with a timeout (so a run can always stop; JCTools, having no
  * blocking operations, spins there too). The score of a group is the sum of its producers' and consumers'
  * operations: twice the number of elements handed over.
@@ -70,7 +71,7 @@ public class QueueBenchmark {
             if (control.stopMeasurement) {
                 return false;
             }
-            Thread.onSpinWait();
+            Thread.yield();
         }
         return true;
     }
@@ -81,7 +82,7 @@ public class QueueBenchmark {
             if (control.stopMeasurement) {
                 return null;
             }
-            Thread.onSpinWait();
+            Thread.yield();
         }
         return e;
     }

@@ -51,6 +51,12 @@ import java.util.function.BooleanSupplier;
  *       waiting on a full queue ({@code tail - head >= capacity}) and consumers' CAS on {@code head}. A
  *       waiter that was woken but leaves without an element (timeout, interrupt) passes the wake-up on, so
  *       a wake-up is never swallowed. Waking is one waiter per element (no thundering herd).
+ *   <li>Spinning consumers. At most one consumer at a time spins before parking (a CAS on the spinning
+ *       count, 0 to 1). A producer skips the wake-up while a consumer spins; when the spinner stops spinning
+ *       (volatile write), it re-reads {@code tail}/{@code head} and, if elements remain and consumers are
+ *       parked, wakes one, as does every woken consumer that took an element (chained wake-ups). By the
+ *       same total order, an element whose producer saw the spinner is visible to the spinner's re-check.
+ *       Wake-up system calls thus leave the producers' path while consumers keep up.
  * </ul>
  *
  * <p>Complexity: {@code offer}/{@code poll}/{@code put}/{@code take} O(1) amortized (one CAS when
@@ -58,7 +64,8 @@ import java.util.function.BooleanSupplier;
  * peek} when tombstones are present and iteration O(n).
  *
  * <p>Semantics of removal from the middle: {@link #remove(Object)} and {@link Iterator#remove()} replace the
- * element by a tombstone; the slot is freed when consumers pass it. Until then it still takes up capacity:
+ * element by a tombstone; the slot is freed at once if it is at the head (with any tombstones behind it),
+ * else when consumers pass it. Until then it still takes up capacity:
  * {@link #size()} no longer counts it but {@link #remainingCapacity()} reports only slots a producer can
  * use now, so {@code size() + remainingCapacity()} may be less than the capacity for a while. Iterators are
  * weakly consistent: they never throw {@link java.util.ConcurrentModificationException}, return each element
@@ -80,10 +87,17 @@ public final class BoundedQueue<E> extends AbstractQueue<E> implements BlockingQ
     private static final int NOT_EMPTY_WAITERS = 3 * PAD;
     private static final int NOT_FULL_WAITERS = 4 * PAD;
     private static final int TOMBSTONES = 5 * PAD;
-    private static final int COUNTERS_LENGTH = 6 * PAD;
+    private static final int SPINNING_CONSUMERS = 6 * PAD;
+    private static final int COUNTERS_LENGTH = 7 * PAD;
 
     /** Spins before a blocking operation registers itself and parks. */
     private static final int SPINS = 64;
+
+    /**
+     * Spins while another thread finishes a claimed operation (between its CAS and its release store, a few
+     * nanoseconds unless it was descheduled) before yielding the processor to it.
+     */
+    private static final int YIELD_AFTER_SPINS = 1024;
 
     private static final Object TOMBSTONE = new Object();
 
@@ -179,7 +193,7 @@ public final class BoundedQueue<E> extends AbstractQueue<E> implements BlockingQ
         if (!tryOffer(e)) {
             return false;
         }
-        notEmpty.signalIfWaiting();
+        signalNotEmpty();
         return true;
     }
 
@@ -224,6 +238,15 @@ public final class BoundedQueue<E> extends AbstractQueue<E> implements BlockingQ
     }
 
     private Object tryPoll() {
+        return tryPoll(false);
+    }
+
+    /**
+     * Takes the head element. {@code relaxed}: report "nothing now" as soon as the head slot is not yet
+     * filled, without reading {@code tail}; spinning consumers use it so that they only watch the head slot
+     * and leave the producers' {@code tail} cache line alone.
+     */
+    private Object tryPoll(boolean relaxed) {
         int spins = 0;
         for (; ; ) {
             long position = head();
@@ -243,7 +266,7 @@ public final class BoundedQueue<E> extends AbstractQueue<E> implements BlockingQ
                 }
             } else if (difference < 0) {
                 // Empty, or a producer claimed this position and has not yet published its element.
-                if (position >= tail()) {
+                if (relaxed || position >= tail()) {
                     return null;
                 }
                 spins = backOff(spins);
@@ -251,8 +274,61 @@ public final class BoundedQueue<E> extends AbstractQueue<E> implements BlockingQ
         }
     }
 
+    /**
+     * Takes up to {@code max} elements with one CAS on {@code head}, for consumers that run tiny tasks: it
+     * spares them a CAS each and keeps the slots' cache lines with one consumer. Takes at most a {@code 2 x
+     * consumers}-th of the current depth (at least one element), so a short queue is still shared out.
+     *
+     * @return the number of elements stored at the start of {@code out}; 0 if the queue was empty
+     */
+    int pollBatch(Object[] out, int max, int consumers) {
+        int spins = 0;
+        for (; ; ) {
+            long position = head();
+            int index = index(position);
+            long difference = sequence(index) - full(position);
+            if (difference == 0) {
+                int limit = 1;
+                if (max > 1) {
+                    long depth = tail() - position;
+                    limit = (int) Math.max(1, Math.min(max, depth / (2L * consumers)));
+                }
+                int n = 1;
+                while (n < limit && sequence(index(position + n)) == full(position + n)) {
+                    n++;
+                }
+                // Positions [position, position + n) were all filled; the CAS makes them ours alone.
+                if (LONGS.compareAndSet(counters, HEAD, position, position + n)) {
+                    int taken = 0;
+                    for (int k = 0; k < n; k++) {
+                        int slot = index(position + k);
+                        Object e = REFS.getAndSet(elements, slot, (Object) null);
+                        LONGS.setRelease(sequences, slot, free(position + k + capacity));
+                        if (e == TOMBSTONE) {
+                            LONGS.getAndAdd(counters, TOMBSTONES, -1L);
+                        } else {
+                            out[taken++] = e;
+                        }
+                    }
+                    for (int k = 0; k < n; k++) {
+                        notFull.signalIfWaiting();
+                    }
+                    if (taken > 0) {
+                        return taken;
+                    }
+                    spins = 0;
+                }
+            } else if (difference < 0) {
+                if (position >= tail()) {
+                    return 0;
+                }
+                spins = backOff(spins);
+            }
+        }
+    }
+
     private static int backOff(int spins) {
-        if (spins < SPINS) {
+        if (spins < YIELD_AFTER_SPINS) {
             Thread.onSpinWait();
         } else {
             Thread.yield(); // a producer/consumer mid-operation was probably descheduled
@@ -293,14 +369,38 @@ public final class BoundedQueue<E> extends AbstractQueue<E> implements BlockingQ
         return element;
     }
 
-    /** Replaces the element of {@code position} by a tombstone if it is still {@code e}. */
+    /**
+     * Replaces the element of {@code position} by a tombstone if it is still {@code e}, then frees the slots
+     * of tombstones at the head, so that removing the head element frees its slot at once.
+     */
     private boolean tombstone(long position, Object e) {
         int index = index(position);
         if (sequence(index) == full(position) && REFS.compareAndSet(elements, index, e, TOMBSTONE)) {
             LONGS.getAndAdd(counters, TOMBSTONES, 1L);
+            purgeHeadTombstones();
             return true;
         }
         return false;
+    }
+
+    /**
+     * Consumes tombstones at the head. Safe against consumers: the head position is claimed by the same CAS a
+     * consumer uses, and a tombstone never turns back into an element, so the claimed slot holds a tombstone.
+     */
+    private void purgeHeadTombstones() {
+        for (; ; ) {
+            long position = head();
+            int index = index(position);
+            if (sequence(index) != full(position) || REFS.getAcquire(elements, index) != TOMBSTONE) {
+                return;
+            }
+            if (LONGS.compareAndSet(counters, HEAD, position, position + 1)) {
+                REFS.setRelease(elements, index, (Object) null);
+                LONGS.setRelease(sequences, index, free(position + capacity));
+                LONGS.getAndAdd(counters, TOMBSTONES, -1L);
+                notFull.signalIfWaiting();
+            }
+        }
     }
 
     // ------------------------------------------------------------------ size
@@ -439,21 +539,23 @@ public final class BoundedQueue<E> extends AbstractQueue<E> implements BlockingQ
     }
 
     private boolean awaitOffer(Object e, boolean timed, long nanos) throws InterruptedException {
-        long deadline = timed ? System.nanoTime() + nanos : 0L;
+        long deadline = 0L; // read the clock only once parking is near: it can cost 100+ ns
+        boolean deadlineSet = false;
         for (int i = 0; i < SPINS; i++) {
             Thread.onSpinWait();
             if (tryOffer(e)) {
-                notEmpty.signalIfWaiting();
+                signalNotEmpty();
                 return true;
             }
         }
         Waiter waiter = null;
         boolean done = false;
+        int spins = 0;
         try {
             for (; ; ) {
                 if (tryOffer(e)) {
                     done = true;
-                    notEmpty.signalIfWaiting();
+                    signalNotEmpty();
                     return true;
                 }
                 if (waiter == null || waiter.signalled) {
@@ -463,10 +565,14 @@ public final class BoundedQueue<E> extends AbstractQueue<E> implements BlockingQ
                 // Registered, and the offer failed after registering: park only if really full.
                 long t = tail();
                 if (t - head() < capacity) {
-                    Thread.yield(); // a consumer claimed a slot and is releasing it
+                    spins = backOff(spins); // a consumer claimed a slot and is releasing it
                     continue;
                 }
                 if (timed) {
+                    if (!deadlineSet) {
+                        deadline = System.nanoTime() + nanos;
+                        deadlineSet = true;
+                    }
                     long remaining = deadline - System.nanoTime();
                     if (remaining <= 0) {
                         return false;
@@ -486,24 +592,59 @@ public final class BoundedQueue<E> extends AbstractQueue<E> implements BlockingQ
         }
     }
 
+    /**
+     * Wakes a parked consumer after an element was published, unless a consumer is spinning: that one will
+     * take the element, and {@link #propagateWakeUp()} when it stops spinning hands any surplus to a parked
+     * consumer. This keeps wake-up system calls off the producers' path while consumers are busy.
+     */
+    private void signalNotEmpty() {
+        if (notEmpty.count() != 0 && (long) LONGS.getVolatile(counters, SPINNING_CONSUMERS) == 0) {
+            notEmpty.signalOne();
+        }
+    }
+
+    /**
+     * Called by a consumer that stopped spinning (having taken an element, or about to park) and by a
+     * consumer woken from parking that took an element: if elements remain and consumers are parked with
+     * nobody spinning, wake one. Every element whose producer skipped the wake-up (it saw a spinner) is
+     * published before that spinner's decrement of the spinning count, so the spinner's check here sees it.
+     */
+    private void propagateWakeUp() {
+        if (notEmpty.count() != 0 && (long) LONGS.getVolatile(counters, SPINNING_CONSUMERS) == 0 && tail() > head()) {
+            notEmpty.signalOne();
+        }
+    }
+
     private E awaitPoll(boolean timed, long nanos, BooleanSupplier stop) throws InterruptedException {
-        long deadline = timed ? System.nanoTime() + nanos : 0L;
-        for (int i = 0; i < SPINS; i++) {
-            Thread.onSpinWait();
-            Object e = tryPoll();
-            if (e != null) {
-                @SuppressWarnings("unchecked")
-                E element = (E) e;
-                return element;
+        long deadline = 0L; // read the clock only once parking is near: it can cost 100+ ns
+        boolean deadlineSet = false;
+        Object found = null;
+        // At most one consumer spins at a time: more would only take processor time from producers.
+        if (LONGS.compareAndSet(counters, SPINNING_CONSUMERS, 0L, 1L)) {
+            try {
+                for (int i = 0; i < SPINS && found == null; i++) {
+                    Thread.onSpinWait();
+                    found = tryPoll(true);
+                }
+            } finally {
+                LONGS.setVolatile(counters, SPINNING_CONSUMERS, 0L);
             }
+            propagateWakeUp();
+        }
+        if (found != null) {
+            @SuppressWarnings("unchecked")
+            E element = (E) found;
+            return element;
         }
         Waiter waiter = null;
         boolean done = false;
+        int spins = 0;
         try {
             for (; ; ) {
                 Object e = tryPoll();
                 if (e != null) {
                     done = true;
+                    propagateWakeUp();
                     @SuppressWarnings("unchecked")
                     E element = (E) e;
                     return element;
@@ -518,10 +659,14 @@ public final class BoundedQueue<E> extends AbstractQueue<E> implements BlockingQ
                 // Registered, and the poll failed after registering: park only if really empty.
                 long t = tail();
                 if (t > head()) {
-                    Thread.yield(); // a producer claimed a position and is publishing it
+                    spins = backOff(spins); // a producer claimed a position and is publishing it
                     continue;
                 }
                 if (timed) {
+                    if (!deadlineSet) {
+                        deadline = System.nanoTime() + nanos;
+                        deadlineSet = true;
+                    }
                     long remaining = deadline - System.nanoTime();
                     if (remaining <= 0) {
                         return null;

@@ -39,10 +39,12 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
- * <p>Design. Workers are plain threads looping on the queue's lock-free {@code poll}, and parking in the
- * queue (never spinning for long) when it is empty; submission is one lock-free {@code offer} plus a volatile
- * read of the pool state, so the submit/take hand-off costs a CAS on each side instead of the lock of a
- * {@code ThreadPoolExecutor} over an {@code ArrayBlockingQueue}. Workers start lazily up to {@code
+ * <p>Design. Workers are plain threads taking tasks from the queue's lock-free path, and parking in the
+ * queue (never spinning for long) when it is empty. Submission is one lock-free {@code offer} plus a
+ * volatile read of the pool state; a worker claims up to 8 queued tasks with one CAS ({@code
+ * BoundedQueue.pollBatch}: at most a {@code 2 x workers}-th of the depth, so a short queue is still shared
+ * out). The hand-off thus costs a CAS on each side instead of the lock of a {@code ThreadPoolExecutor} over
+ * an {@code ArrayBlockingQueue}. Workers start lazily up to {@code
  * coreWorkers}; with {@code maxWorkers > coreWorkers}, a submission that finds no idle worker starts
  * another, and the extra workers leave after {@code keepAlive} idle.
  *
@@ -68,6 +70,9 @@ public final class WorkerPool extends AbstractExecutorService implements AutoClo
     private static final int SHUTDOWN = 1;
     private static final int STOP = 2;
     private static final int TERMINATED = 3;
+
+    /** The most tasks a worker claims from the queue at once (fewer when the queue is short). */
+    private static final int BATCH = 8;
 
     private final String name;
     private final int coreWorkers;
@@ -169,7 +174,21 @@ public final class WorkerPool extends AbstractExecutorService implements AutoClo
             }
             return; // a worker or shutdownNow owns it
         }
-        if (maxWorkers > coreWorkers && idleWorkers.get() == 0 && liveWorkers.get() < maxWorkers) {
+        growIfBehind();
+    }
+
+    /**
+     * Starts a worker above the core ones if tasks are queued, no worker is idle and the maximum allows it.
+     * Called by submitters after queueing and by workers after taking tasks: a worker that was counted idle
+     * when a task was queued, but had in fact just been woken for another one, then starts the extra worker
+     * itself, so a queued task never waits for want of a re-check.
+     */
+    private void growIfBehind() {
+        if (maxWorkers > coreWorkers
+                && idleWorkers.get() == 0
+                && liveWorkers.get() < maxWorkers
+                && !queue.isEmpty()
+                && state.get() == RUNNING) {
             addWorker(maxWorkers);
         }
     }
@@ -268,6 +287,9 @@ public final class WorkerPool extends AbstractExecutorService implements AutoClo
 
     private final class Worker implements Runnable {
         final TaskStats stats = new TaskStats();
+        /** Tasks claimed from the queue in one go (see {@link BoundedQueue#pollBatch}). */
+        private final Object[] batch = new Object[BATCH];
+
         Thread thread;
         /** Set when the worker already gave back its liveWorkers count (keep-alive expiry). */
         boolean countReleased;
@@ -276,21 +298,33 @@ public final class WorkerPool extends AbstractExecutorService implements AutoClo
         public void run() {
             try {
                 for (; ; ) {
-                    Runnable job = queue.poll();
-                    if (job == null) {
-                        job = awaitJob();
+                    int n = queue.pollBatch(batch, BATCH, Math.max(1, liveWorkers.get()));
+                    if (n == 0) {
+                        Runnable job = awaitJob();
                         if (job == null) {
                             return;
                         }
+                        growIfBehind();
+                        run(job);
+                        continue;
                     }
-                    if (state.get() < STOP) {
-                        Thread.interrupted(); // no stray interrupt leaks into the next task
+                    growIfBehind();
+                    for (int i = 0; i < n; i++) {
+                        Runnable job = (Runnable) batch[i];
+                        batch[i] = null;
+                        run(job);
                     }
-                    runTask(job, stats, null);
                 }
             } finally {
                 workerExited(this);
             }
+        }
+
+        private void run(Runnable job) {
+            if (state.get() < STOP) {
+                Thread.interrupted(); // no stray interrupt leaks into the next task
+            }
+            runTask(job, stats, null);
         }
 
         private Runnable awaitJob() {
@@ -451,7 +485,9 @@ public final class WorkerPool extends AbstractExecutorService implements AutoClo
     }
 
     /**
-     * Stops accepting tasks, removes the queued ones and interrupts running tasks.
+     * Stops accepting tasks, removes the queued ones and interrupts running tasks. Tasks a worker had already
+     * claimed from the queue (up to 8 per worker, see the class comment) still run, interrupted, like the
+     * task a {@code ThreadPoolExecutor} worker has just dequeued.
      *
      * @return the tasks that never ran, in queue order (for {@code submit}ted tasks, their futures)
      */

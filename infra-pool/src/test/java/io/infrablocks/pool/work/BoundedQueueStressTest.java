@@ -71,13 +71,24 @@ class BoundedQueueStressTest {
                 java.util.Arrays.fill(last, -1);
                 try {
                     start.await();
+                    Object[] batch = new Object[4];
+                    int batched = 0;
+                    int next = 0;
                     for (int n = 0; ; n++) {
-                        Long e =
-                                switch (n % 3) {
-                                    case 0 -> q.take();
-                                    case 1 -> q.poll(50, TimeUnit.MICROSECONDS);
-                                    default -> q.poll();
-                                };
+                        if (next == batched && n % 4 == 3) {
+                            batched = q.pollBatch(batch, batch.length, CONSUMERS);
+                            next = 0;
+                        }
+                        Long e;
+                        if (next < batched) {
+                            e = (Long) batch[next++];
+                        } else {
+                            e = switch (n % 3) {
+                                case 0 -> q.take();
+                                case 1 -> q.poll(50, TimeUnit.MICROSECONDS);
+                                default -> q.poll();
+                            };
+                        }
                         if (e == null) {
                             continue;
                         }

@@ -268,6 +268,13 @@ class BoundedQueueTest {
         assertTrue(q.remove("a"));
         assertEquals("b", q.peek());
         assertEquals("b", q.element());
+        assertEquals(3, q.remainingCapacity(), "a removed head frees its slot at once");
+        q.add("c");
+        assertTrue(q.remove("c"));
+        assertEquals(2, q.remainingCapacity(), "a removed middle element holds its slot");
+        assertTrue(q.remove("b"));
+        assertEquals(4, q.remainingCapacity(), "removing the head frees the tombstones behind it");
+        assertEquals(0, q.size());
     }
 
     @Test
@@ -298,6 +305,29 @@ class BoundedQueueTest {
         it.remove();
         assertThrows(IllegalStateException.class, it::remove);
         assertEquals(List.of(2), new ArrayList<>(q));
+    }
+
+    @Test
+    void pollBatchTakesAShareOfTheDepthInOrderAndSkipsTombstones() {
+        BoundedQueue<Integer> q = BoundedQueue.withCapacity(16);
+        for (int i = 0; i < 10; i++) {
+            q.add(i);
+        }
+        assertTrue(q.remove(2));
+        Object[] out = new Object[8];
+        assertEquals(4, q.pollBatch(out, 8, 1), "10 deep, 1 consumer: claims 5 positions, one a tombstone");
+        assertEquals(List.of(0, 1, 3, 4), java.util.Arrays.asList(out).subList(0, 4));
+        assertEquals(1, q.pollBatch(out, 8, 4), "5 deep, 4 consumers: one");
+        assertEquals(5, out[0]);
+        assertEquals(4, q.size());
+        assertEquals(12, q.remainingCapacity());
+        assertEquals(2, q.pollBatch(out, 2, 1));
+        assertEquals(List.of(6, 7), java.util.Arrays.asList(out).subList(0, 2));
+        assertEquals(1, q.pollBatch(out, 8, 1), "2 deep, 1 consumer: half");
+        assertEquals(1, q.pollBatch(out, 8, 1));
+        assertEquals(9, out[0]);
+        assertEquals(0, q.pollBatch(out, 8, 1));
+        assertTrue(q.isEmpty());
     }
 
     @Test
