@@ -26,7 +26,6 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
-import org.HdrHistogram.SingleWriterRecorder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,8 +61,9 @@ import org.slf4j.LoggerFactory;
  * synchronized}, and it is never taken on the acquire/release/hand-off paths of a full pool) guards the
  * slot array's replacement, {@code pending}, {@code destroying}, the creation backoff and failure state,
  * and the creation histogram. {@code gate} is updated by CAS/getAndAdd. {@code metricsLock} guards the
- * cumulative histograms. Each slot's usage recorder is written only by the slot's owner (single writer,
- * HdrHistogram SingleWriterRecorder) and drained by metrics(); zero-wait acquires are a per-slot counter.
+ * cumulative histograms. Each slot's usage histogram is a plain HdrHistogram written only by the slot's
+ * owner and merged by metrics() after claiming the idle slot (FREE→RESERVED, then put back like a
+ * return), so recording costs no atomic operation; zero-wait acquires are a per-slot owner-written counter.
  *
  * <p><b>Complexity.</b> Uncontended acquire/release: O(1) — a thread-local read, a CAS, one clock read,
  * one lease allocation (plus an O(n) scan of the slot array when the thread's own slot is busy).
@@ -118,7 +118,7 @@ public final class FairPool<T> implements Pool<T> {
         long fastSeen; // under metricsLock
         volatile boolean retired;
         volatile LeaseImpl<T> current; // only with leak detection
-        final SingleWriterRecorder usage = new SingleWriterRecorder(2);
+        final Histogram usage = new Histogram(2); // owner-written, µs
 
         Slot(T resource, long now, long expiresAt) {
             this.resource = resource;
@@ -602,11 +602,18 @@ public final class FairPool<T> implements Pool<T> {
 
     /** Removes a slot the caller owns and destroys its resource; schedules a replacement if needed. */
     private void discard(Slot<T> s, String reason, boolean async) {
+        discard(s, reason, async, true);
+    }
+
+    /** {@code owned}: the caller owns the slot, so it may read the slot's owner-written histogram. */
+    private void discard(Slot<T> s, String reason, boolean async, boolean owned) {
         int st = s.state;
         if (st == REMOVED || !s.cas(st, REMOVED)) {
             return;
         }
-        drainSlotMetrics(s);
+        if (owned) {
+            drainSlotMetrics(s);
+        }
         T resource = s.resource;
         s.resource = null;
         lock.lock();
@@ -974,7 +981,7 @@ public final class FairPool<T> implements Pool<T> {
         for (Slot<T> s : slots) {
             int st = s.state;
             if (st != REMOVED) {
-                discard(s, "closed", false);
+                discard(s, "closed", false, false); // still leased: its borrower may be recording
                 forced++;
             }
         }
@@ -1003,7 +1010,8 @@ public final class FairPool<T> implements Pool<T> {
     private void drainSlotMetrics(Slot<T> s) {
         metricsLock.lock();
         try {
-            usageTotal.add(s.usage.getIntervalHistogram());
+            usageTotal.add(s.usage);
+            s.usage.reset();
             long f = s.fastAcquires;
             waitTotal.recordValueWithCount(0, f - s.fastSeen);
             s.fastSeen = f;
@@ -1032,13 +1040,16 @@ public final class FairPool<T> implements Pool<T> {
         metricsLock.lock();
         try {
             for (Slot<T> s : ss) {
-                if (s.state != REMOVED) {
-                    usageTotal.add(s.usage.getIntervalHistogram());
-                    long f = s.fastAcquires;
-                    if (f > s.fastSeen) {
-                        waitTotal.recordValueWithCount(0, f - s.fastSeen);
-                        s.fastSeen = f;
-                    }
+                long f = s.fastAcquires;
+                if (f > s.fastSeen) {
+                    waitTotal.recordValueWithCount(0, f - s.fastSeen);
+                    s.fastSeen = f;
+                }
+                // Leased slots are merged at a later snapshot (or when discarded): their owner writes.
+                if (s.state == FREE && s.cas(FREE, RESERVED)) {
+                    usageTotal.add(s.usage);
+                    s.usage.reset();
+                    putBack(s);
                 }
             }
             waitTotal.add(waitRecorder.getIntervalHistogram());
