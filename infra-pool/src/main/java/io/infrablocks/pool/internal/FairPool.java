@@ -175,6 +175,9 @@ public final class FairPool<T> implements Pool<T> {
 
     // Under lock
     private int pending;
+    /** Creations running {@code factory.create()} now (guarded by {@code lock}); close() waits for them. */
+    private int creating;
+
     private int destroying;
     private long backoff;
     private boolean retryScheduled;
@@ -732,6 +735,32 @@ public final class FairPool<T> implements Pool<T> {
     }
 
     private void createOne() {
+        lock.lock();
+        try {
+            if ((gate & CLOSED) != 0) {
+                pending--; // queued before close: nothing to create any more
+                drained.signalAll();
+                return;
+            }
+            creating++;
+        } finally {
+            lock.unlock();
+        }
+        try {
+            createOneCounted();
+        } finally {
+            lock.lock();
+            try {
+                creating--;
+                drained.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /** Creates one resource; {@code creating} counts it, so close() waits until it is lent or destroyed. */
+    private void createOneCounted() {
         long t0 = cfg.clock().nanoTime();
         T resource;
         try {
@@ -964,7 +993,7 @@ public final class FairPool<T> implements Pool<T> {
         int outstanding;
         lock.lock();
         try {
-            while (slots.length > 0 || destroying > 0) {
+            while (slots.length > 0 || destroying > 0 || creating > 0) {
                 long remaining = deadline - System.nanoTime();
                 if (remaining <= 0) {
                     break;
