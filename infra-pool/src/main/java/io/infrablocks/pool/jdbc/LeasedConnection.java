@@ -171,9 +171,11 @@ final class LeasedConnection implements Connection {
         } catch (SQLException e) {
             throw fatal(e);
         }
+        if (value != autoCommit) {
+            txDirty = false; // a change of mode commits the open transaction (JDBC 4.3, 10.1.1)
+        }
         autoCommit = value;
         dirty |= AUTO_COMMIT;
-        txDirty = false; // switching commits any open transaction (JDBC 4.3, 10.1.1)
     }
 
     @Override

@@ -585,4 +585,39 @@ class FairPoolTest {
         assertEquals(0, m.active());
         assertTrue(m.total() <= 3);
     }
+
+    @Test
+    void listenerReceivesLifecycleEvents() {
+        List<String> events = new CopyOnWriteArrayList<>();
+        Pool<Res> pool = track(builder()
+                .maxSize(1)
+                .listener(new PoolListener() {
+                    @Override
+                    public void created(Duration took) {
+                        events.add("created");
+                    }
+
+                    @Override
+                    public void destroyed(String reason) {
+                        events.add("destroyed " + reason);
+                    }
+
+                    @Override
+                    public void acquireFailed(PoolException error) {
+                        events.add("failed " + error.getClass().getSimpleName());
+                    }
+                })
+                .build());
+        Lease<Res> lease = pool.acquire();
+        assertThrows(PoolExhaustedException.class, () -> pool.acquire(Duration.ZERO));
+        lease.invalidate();
+        Await.until("destroyed", () -> events.size() == 3);
+        assertEquals(List.of("created", "failed PoolExhaustedException", "destroyed invalidated"), events);
+        PoolMetrics m = pool.metrics();
+        assertEquals(1, m.created());
+        assertEquals(1, m.destroyed());
+        assertEquals(1, m.timeouts());
+        assertEquals(1, m.usageTime().count());
+        assertEquals(0, m.total());
+    }
 }

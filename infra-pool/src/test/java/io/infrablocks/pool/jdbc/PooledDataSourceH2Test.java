@@ -110,6 +110,13 @@ class PooledDataSourceH2Test {
         try (Connection c = ds.getConnection();
                 Statement s = c.createStatement()) {
             c.setAutoCommit(false);
+            s.executeUpdate("insert into pool_items values (3, 'lost too')");
+            c.setAutoCommit(false); // same mode: a no-op that must not forget the open transaction
+        }
+        assertEquals(0, count());
+        try (Connection c = ds.getConnection();
+                Statement s = c.createStatement()) {
+            c.setAutoCommit(false);
             s.executeUpdate("insert into pool_items values (2, 'kept')");
             c.commit();
         }
