@@ -18,5 +18,20 @@
  *
  * <p>Every cache is thread-safe; reads take no global lock. {@link io.infrablocks.cache.Cache#asMap()} is a
  * full {@link java.util.concurrent.ConcurrentMap} view.
+ *
+ * <p>A write-back cache in front of a database comes from the same builder, through {@link
+ * io.infrablocks.cache.CacheBuilder#writeBack(CacheStore)}: writes are acknowledged at once (or once journaled,
+ * with {@code journal(dir)}) and stored behind in coalesced batches by a {@link io.infrablocks.cache.CacheStore}
+ * such as {@code io.infrablocks.cache.jdbc.JdbcCacheStore}.
+ *
+ * <pre>{@code
+ * try (WriteBackCache<String, String> items = CacheBuilder.newBuilder().maximumSize(10_000)
+ *         .writeBack(JdbcCacheStore.builder(dataSource, String.class, Codec.utf8()).table("items").build())
+ *         .journal(Path.of("/var/lib/app/items-wb")).codecs(Codec.utf8(), Codec.utf8())
+ *         .build()) {
+ *     items.put("a", "1");
+ *     items.flush().join();
+ * }
+ * }</pre>
  */
 package io.infrablocks.cache;
