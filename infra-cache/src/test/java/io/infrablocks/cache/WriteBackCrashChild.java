@@ -1,11 +1,11 @@
 package io.infrablocks.cache;
 
 import io.infrablocks.cache.jdbc.JdbcCacheStore;
+import io.infrablocks.testing.DriverManagerDataSource;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.PrintWriter;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -15,15 +15,12 @@ import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Logger;
-import javax.sql.DataSource;
 
 /**
  * The child JVM of {@link WriteBackCrashTest}: opens a durable write-back cache over a file or H2 store
@@ -75,7 +72,7 @@ public final class WriteBackCrashChild {
                     Statement s = c.createStatement()) {
                 s.execute("CREATE TABLE IF NOT EXISTS " + TABLE + " (k VARCHAR(50) PRIMARY KEY, v VARBINARY(100))");
             }
-            store = JdbcCacheStore.builder(new DriverDataSource(url), String.class, Codec.utf8())
+            store = JdbcCacheStore.builder(new DriverManagerDataSource(url, "", ""), String.class, Codec.utf8())
                     .table(TABLE)
                     .build();
         } else {
@@ -190,56 +187,6 @@ public final class WriteBackCrashChild {
             } catch (IOException e) {
                 throw new CacheStoreException("append failed", e);
             }
-        }
-    }
-
-    /** A data source over {@link DriverManager}. */
-    static final class DriverDataSource implements DataSource {
-        private final String url;
-
-        DriverDataSource(String url) {
-            this.url = url;
-        }
-
-        @Override
-        public Connection getConnection() throws SQLException {
-            return DriverManager.getConnection(url);
-        }
-
-        @Override
-        public Connection getConnection(String username, String password) throws SQLException {
-            return getConnection();
-        }
-
-        @Override
-        public PrintWriter getLogWriter() {
-            return null;
-        }
-
-        @Override
-        public void setLogWriter(PrintWriter out) {}
-
-        @Override
-        public void setLoginTimeout(int seconds) {}
-
-        @Override
-        public int getLoginTimeout() {
-            return 0;
-        }
-
-        @Override
-        public Logger getParentLogger() {
-            return Logger.getGlobal();
-        }
-
-        @Override
-        public <T> T unwrap(Class<T> iface) throws SQLException {
-            throw new SQLException("not a wrapper");
-        }
-
-        @Override
-        public boolean isWrapperFor(Class<?> iface) {
-            return false;
         }
     }
 }

@@ -8,10 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.infrablocks.cache.CacheStoreException;
 import io.infrablocks.cache.Codec;
-import java.io.PrintWriter;
+import io.infrablocks.testing.DriverManagerDataSource;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.SQLNonTransientConnectionException;
@@ -21,7 +20,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.logging.Logger;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -136,65 +134,22 @@ abstract class JdbcCacheStoreContract {
                 e.getMessage());
     }
 
-    /** A data source over {@link DriverManager} (tests only: no pooling). */
-    static class UrlDataSource extends DownDataSource {
-        private final String url;
-        private final String user;
-        private final String password;
-
+    /** A data source over {@link java.sql.DriverManager} (tests only: no pooling). */
+    static class UrlDataSource extends DriverManagerDataSource {
         UrlDataSource(String url, String user, String password) {
-            this.url = url;
-            this.user = user;
-            this.password = password;
-        }
-
-        @Override
-        public Connection getConnection() throws SQLException {
-            return DriverManager.getConnection(url, user, password);
+            super(url, user, password);
         }
     }
 
     /** A data source whose database is down. */
-    static class DownDataSource implements DataSource {
+    static class DownDataSource extends DriverManagerDataSource {
+        DownDataSource() {
+            super("jdbc:down:", "", "");
+        }
+
         @Override
         public Connection getConnection() throws SQLException {
             throw new SQLNonTransientConnectionException("connection refused", "08001");
-        }
-
-        @Override
-        public Connection getConnection(String username, String password) throws SQLException {
-            return getConnection();
-        }
-
-        @Override
-        public PrintWriter getLogWriter() {
-            return null;
-        }
-
-        @Override
-        public void setLogWriter(PrintWriter out) {}
-
-        @Override
-        public void setLoginTimeout(int seconds) {}
-
-        @Override
-        public int getLoginTimeout() {
-            return 0;
-        }
-
-        @Override
-        public Logger getParentLogger() {
-            return Logger.getGlobal();
-        }
-
-        @Override
-        public <T> T unwrap(Class<T> iface) throws SQLException {
-            throw new SQLException("not a wrapper");
-        }
-
-        @Override
-        public boolean isWrapperFor(Class<?> iface) {
-            return false;
         }
     }
 }
