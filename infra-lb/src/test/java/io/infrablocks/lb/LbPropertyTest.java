@@ -46,8 +46,11 @@ class LbPropertyTest {
                 counts[Integer.parseInt(s.endpoint().id().substring(1))]++;
                 for (int i = 0; i < counts.length; i++) {
                     double ideal = k * (double) weights.get(i) / total;
+                    // Smoothness: nginx's smooth WRR has no "within 1 of the ideal at every prefix" guarantee
+                    // (a 1.06 deviation was found with 8 endpoints); over 50,000 random weight vectors here it
+                    // stayed below 2, and every full period is exact (asserted below).
                     assertTrue(
-                            Math.abs(counts[i] - ideal) < 1.0,
+                            Math.abs(counts[i] - ideal) < 2.0,
                             "not smooth: after " + k + " picks e" + i + " has " + counts[i] + ", ideal " + ideal);
                 }
                 if (k % period == 0) {
