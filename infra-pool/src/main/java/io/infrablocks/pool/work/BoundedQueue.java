@@ -38,25 +38,36 @@ import java.util.function.BooleanSupplier;
  *       neighbouring objects (false sharing).
  *   <li>Slot sequences: release stores / acquire loads; a slot's element is written before, and read after,
  *       its sequence is published, so the sequence orders the element hand-off.
- *   <li>Elements are taken with an atomic exchange so that {@link #remove(Object)} (which replaces an
- *       element by a tombstone with a CAS) and a consumer can never both obtain the same element.
- *   <li>Blocking. A thread that finds the queue empty (full) spins briefly, then registers a {@code Waiter}
- *       in the not-empty (not-full) list, whose {@link ReentrantLock} guards only that list; the list's size
- *       is published in a volatile count. No-lost-wake-up invariant: <b>a consumer parks only after it
- *       published its registration (volatile write) and then read {@code tail <= head} (volatile reads); a
- *       producer, after its CAS on {@code tail}, publishes the element and then reads the not-empty count
- *       (volatile) and wakes one waiter if it is non-zero.</b> Volatile accesses are totally ordered, so
- *       either the producer sees the registration (and wakes someone), or the consumer's read of {@code
- *       tail} sees the claimed position and it retries instead of parking. The same holds for producers
- *       waiting on a full queue ({@code tail - head >= capacity}) and consumers' CAS on {@code head}. A
- *       waiter that was woken but leaves without an element (timeout, interrupt) passes the wake-up on, so
- *       a wake-up is never swallowed. Waking is one waiter per element (no thundering herd).
- *   <li>Spinning consumers. At most one consumer at a time spins before parking (a CAS on the spinning
- *       count, 0 to 1). A producer skips the wake-up while a consumer spins; when the spinner stops spinning
- *       (volatile write), it re-reads {@code tail}/{@code head} and, if elements remain and consumers are
- *       parked, wakes one, as does every woken consumer that took an element (chained wake-ups). By the
- *       same total order, an element whose producer saw the spinner is visible to the spinner's re-check.
- *       Wake-up system calls thus leave the producers' path while consumers keep up.
+ *   <li>Removal from the middle ({@link #remove(Object)}, {@link Iterator#remove()}) replaces an element by
+ *       a tombstone with a CAS, and must never succeed for an element a consumer also takes. A remover
+ *       first increments the {@code removers} count, then checks that {@code head} has not passed the
+ *       position, then CASes; a consumer, after its CAS on {@code head}, reads the count: zero, and the slot
+ *       is its alone (plain read and clear of the element, no atomic instruction); non-zero, and it takes
+ *       the element with an atomic exchange, which the remover's CAS then loses or wins cleanly (Dekker-style
+ *       announcement: by the total order of volatile accesses, either the consumer sees the count or the
+ *       remover sees the advanced {@code head}).
+ *   <li>Blocking. A thread that finds the queue empty (full) first spins, if no other thread of its side is
+ *       spinning (a CAS on that side's spinning count, 0 to 1): {@code SPINS} busy spins, then {@link
+ *       Thread#yield()}s for up to {@code SPIN_NANOS} (yielding hands the processor to the other side when
+ *       threads outnumber processors, as with 4 threads on 2 cores). Then it registers a {@code Waiter} in
+ *       the not-empty (not-full) list, whose {@link ReentrantLock} guards only that list; the list's size is
+ *       published in a volatile count. No-lost-wake-up invariant: <b>a consumer parks only after it published
+ *       its registration (volatile write) and then read {@code tail <= head} (volatile reads); a producer,
+ *       after its CAS on {@code tail}, publishes the element and then reads the not-empty count (volatile)
+ *       and wakes one waiter if it is non-zero.</b> Volatile accesses are totally ordered, so either the
+ *       producer sees the registration (and wakes someone), or the consumer's read of {@code tail} sees the
+ *       claimed position and it retries instead of parking. The same holds for producers waiting on a full
+ *       queue ({@code tail - head >= capacity}) and consumers' CAS on {@code head}. A waiter that was woken
+ *       but leaves without completing (timeout, interrupt) passes the wake-up on, so a wake-up is never
+ *       swallowed. Waking is one waiter per element or freed slot (no thundering herd), and only when the
+ *       count says someone is parked (one volatile load on the fast path otherwise). Both directions share
+ *       one code path ({@code await}).
+ *   <li>Spinning waiters. A producer skips the wake-up while a consumer spins (and a consumer while a
+ *       producer spins); when the spinner stops spinning (volatile write), it re-reads {@code tail}/{@code
+ *       head} and, if elements (room) remain and waiters of its side are parked, wakes one, as does every
+ *       woken waiter that completed (chained wake-ups). By the same total order, an element (slot) whose
+ *       producer (consumer) saw the spinner is visible to the spinner's re-check. Wake-up system calls thus
+ *       leave the fast path while the two sides keep up with each other.
  * </ul>
  *
  * <p>Complexity: {@code offer}/{@code poll}/{@code put}/{@code take} O(1) amortized (one CAS when
@@ -88,10 +99,24 @@ public final class BoundedQueue<E> extends AbstractQueue<E> implements BlockingQ
     private static final int NOT_FULL_WAITERS = 4 * PAD;
     private static final int TOMBSTONES = 5 * PAD;
     private static final int SPINNING_CONSUMERS = 6 * PAD;
-    private static final int COUNTERS_LENGTH = 7 * PAD;
+    private static final int SPINNING_PRODUCERS = 7 * PAD;
+    private static final int REMOVERS = 8 * PAD;
+    private static final int COUNTERS_LENGTH = 9 * PAD;
 
-    /** Spins before a blocking operation registers itself and parks. */
-    private static final int SPINS = 64;
+    private static final boolean MULTIPROCESSOR = Runtime.getRuntime().availableProcessors() > 1;
+
+    /**
+     * Busy spins before a blocking operation registers itself and parks (none on one processor, where the
+     * thread that would end the wait cannot run meanwhile).
+     */
+    private static final int SPINS = MULTIPROCESSOR ? 64 : 0;
+
+    /**
+     * How long the one spinning consumer (producer) keeps watching an empty (full) queue, busy spinning then
+     * yielding, before it parks: waking a parked thread costs the other side a system call (microseconds on
+     * a virtual machine), far more than the tiny tasks it would hand over meanwhile.
+     */
+    private static final long SPIN_NANOS = 50_000L;
 
     /**
      * Spins while another thread finishes a claimed operation (between its CAS and its release store, a few
@@ -254,9 +279,9 @@ public final class BoundedQueue<E> extends AbstractQueue<E> implements BlockingQ
             long difference = sequence(index) - full(position);
             if (difference == 0) {
                 if (LONGS.compareAndSet(counters, HEAD, position, position + 1)) {
-                    Object e = REFS.getAndSet(elements, index, (Object) null);
+                    Object e = takeClaimed(index, removersActive());
                     LONGS.setRelease(sequences, index, free(position + capacity));
-                    notFull.signalIfWaiting();
+                    signalNotFull();
                     if (e != TOMBSTONE) {
                         return e;
                     }
@@ -300,9 +325,10 @@ public final class BoundedQueue<E> extends AbstractQueue<E> implements BlockingQ
                 // Positions [position, position + n) were all filled; the CAS makes them ours alone.
                 if (LONGS.compareAndSet(counters, HEAD, position, position + n)) {
                     int taken = 0;
+                    boolean removers = removersActive();
                     for (int k = 0; k < n; k++) {
                         int slot = index(position + k);
-                        Object e = REFS.getAndSet(elements, slot, (Object) null);
+                        Object e = takeClaimed(slot, removers);
                         LONGS.setRelease(sequences, slot, free(position + k + capacity));
                         if (e == TOMBSTONE) {
                             LONGS.getAndAdd(counters, TOMBSTONES, -1L);
@@ -311,7 +337,7 @@ public final class BoundedQueue<E> extends AbstractQueue<E> implements BlockingQ
                         }
                     }
                     for (int k = 0; k < n; k++) {
-                        notFull.signalIfWaiting();
+                        signalNotFull();
                     }
                     if (taken > 0) {
                         return taken;
@@ -325,6 +351,29 @@ public final class BoundedQueue<E> extends AbstractQueue<E> implements BlockingQ
                 spins = backOff(spins);
             }
         }
+    }
+
+    /**
+     * Read by a consumer after its CAS on {@code head}: whether a remover may be about to replace an element
+     * by a tombstone (see {@link #tombstone}); if not, the claimed slots are the consumer's alone.
+     */
+    private boolean removersActive() {
+        return (long) LONGS.getVolatile(counters, REMOVERS) != 0;
+    }
+
+    /**
+     * Takes the element out of a slot whose position this consumer claimed. Without a remover about, a plain
+     * read and write suffice (the sequence's acquire load ordered the element's publication before them, and
+     * the release store of the sequence that follows orders the clearing); with one, an atomic exchange
+     * decides between this consumer and the remover's CAS.
+     */
+    private Object takeClaimed(int index, boolean removers) {
+        if (removers) {
+            return REFS.getAndSet(elements, index, (Object) null);
+        }
+        Object e = REFS.get(elements, index);
+        REFS.set(elements, index, (Object) null);
+        return e;
     }
 
     private static int backOff(int spins) {
@@ -375,12 +424,23 @@ public final class BoundedQueue<E> extends AbstractQueue<E> implements BlockingQ
      */
     private boolean tombstone(long position, Object e) {
         int index = index(position);
-        if (sequence(index) == full(position) && REFS.compareAndSet(elements, index, e, TOMBSTONE)) {
+        boolean removed;
+        // Announce the removal before reading head: a consumer that claims this position after that read
+        // sees the announcement (its read of REMOVERS follows its CAS on head) and takes the element with
+        // an exchange, so exactly one of its exchange and the CAS below obtains the element.
+        LONGS.getAndAdd(counters, REMOVERS, 1L);
+        try {
+            removed = head() <= position
+                    && sequence(index) == full(position)
+                    && REFS.compareAndSet(elements, index, e, TOMBSTONE);
+        } finally {
+            LONGS.getAndAdd(counters, REMOVERS, -1L);
+        }
+        if (removed) {
             LONGS.getAndAdd(counters, TOMBSTONES, 1L);
             purgeHeadTombstones();
-            return true;
         }
-        return false;
+        return removed;
     }
 
     /**
@@ -398,7 +458,7 @@ public final class BoundedQueue<E> extends AbstractQueue<E> implements BlockingQ
                 REFS.setRelease(elements, index, (Object) null);
                 LONGS.setRelease(sequences, index, free(position + capacity));
                 LONGS.getAndAdd(counters, TOMBSTONES, -1L);
-                notFull.signalIfWaiting();
+                signalNotFull();
             }
         }
     }
@@ -464,7 +524,7 @@ public final class BoundedQueue<E> extends AbstractQueue<E> implements BlockingQ
             throw new InterruptedException();
         }
         if (!offer(e)) {
-            awaitOffer(e, false, 0L);
+            await(false, e, false, 0L, null);
         }
     }
 
@@ -485,7 +545,7 @@ public final class BoundedQueue<E> extends AbstractQueue<E> implements BlockingQ
         if (Thread.interrupted()) {
             throw new InterruptedException();
         }
-        return offer(e) || (nanos > 0 && awaitOffer(e, true, nanos));
+        return offer(e) || (nanos > 0 && await(false, e, true, nanos, null) != null);
     }
 
     /**
@@ -533,69 +593,21 @@ public final class BoundedQueue<E> extends AbstractQueue<E> implements BlockingQ
         return e != null ? e : awaitPoll(timed, nanos, stop);
     }
 
+    private E awaitPoll(boolean timed, long nanos, BooleanSupplier stop) throws InterruptedException {
+        @SuppressWarnings("unchecked")
+        E e = (E) await(true, null, timed, nanos, stop);
+        return e;
+    }
+
     /** Wakes every consumer parked in a blocking operation (they re-check the queue and their stop test). */
     void wakeAllConsumers() {
         notEmpty.signalAll();
     }
 
-    private boolean awaitOffer(Object e, boolean timed, long nanos) throws InterruptedException {
-        long deadline = 0L; // read the clock only once parking is near: it can cost 100+ ns
-        boolean deadlineSet = false;
-        for (int i = 0; i < SPINS; i++) {
-            Thread.onSpinWait();
-            if (tryOffer(e)) {
-                signalNotEmpty();
-                return true;
-            }
-        }
-        Waiter waiter = null;
-        boolean done = false;
-        int spins = 0;
-        try {
-            for (; ; ) {
-                if (tryOffer(e)) {
-                    done = true;
-                    signalNotEmpty();
-                    return true;
-                }
-                if (waiter == null || waiter.signalled) {
-                    waiter = notFull.register(); // then re-check before parking
-                    continue;
-                }
-                // Registered, and the offer failed after registering: park only if really full.
-                long t = tail();
-                if (t - head() < capacity) {
-                    spins = backOff(spins); // a consumer claimed a slot and is releasing it
-                    continue;
-                }
-                if (timed) {
-                    if (!deadlineSet) {
-                        deadline = System.nanoTime() + nanos;
-                        deadlineSet = true;
-                    }
-                    long remaining = deadline - System.nanoTime();
-                    if (remaining <= 0) {
-                        return false;
-                    }
-                    LockSupport.parkNanos(this, remaining);
-                } else {
-                    LockSupport.park(this);
-                }
-                if (Thread.interrupted()) {
-                    throw new InterruptedException();
-                }
-            }
-        } finally {
-            if (waiter != null) {
-                notFull.leave(waiter, done);
-            }
-        }
-    }
-
     /**
      * Wakes a parked consumer after an element was published, unless a consumer is spinning: that one will
-     * take the element, and {@link #propagateWakeUp()} when it stops spinning hands any surplus to a parked
-     * consumer. This keeps wake-up system calls off the producers' path while consumers are busy.
+     * take the element, and {@link #propagateWakeUp} when it stops spinning hands any surplus to a parked
+     * consumer. This keeps wake-up system calls off the producers' path while consumers keep up.
      */
     private void signalNotEmpty() {
         if (notEmpty.count() != 0 && (long) LONGS.getVolatile(counters, SPINNING_CONSUMERS) == 0) {
@@ -603,70 +615,99 @@ public final class BoundedQueue<E> extends AbstractQueue<E> implements BlockingQ
         }
     }
 
-    /**
-     * Called by a consumer that stopped spinning (having taken an element, or about to park) and by a
-     * consumer woken from parking that took an element: if elements remain and consumers are parked with
-     * nobody spinning, wake one. Every element whose producer skipped the wake-up (it saw a spinner) is
-     * published before that spinner's decrement of the spinning count, so the spinner's check here sees it.
-     */
-    private void propagateWakeUp() {
-        if (notEmpty.count() != 0 && (long) LONGS.getVolatile(counters, SPINNING_CONSUMERS) == 0 && tail() > head()) {
-            notEmpty.signalOne();
+    /** The same for a parked producer after a slot was freed. */
+    private void signalNotFull() {
+        if (notFull.count() != 0 && (long) LONGS.getVolatile(counters, SPINNING_PRODUCERS) == 0) {
+            notFull.signalOne();
         }
     }
 
-    private E awaitPoll(boolean timed, long nanos, BooleanSupplier stop) throws InterruptedException {
-        long deadline = 0L; // read the clock only once parking is near: it can cost 100+ ns
-        boolean deadlineSet = false;
-        Object found = null;
-        // At most one consumer spins at a time: more would only take processor time from producers.
-        if (LONGS.compareAndSet(counters, SPINNING_CONSUMERS, 0L, 1L)) {
+    /**
+     * Called by a waiter of one side that stopped spinning (having succeeded, or about to park) and by a
+     * woken waiter that succeeded: if the queue still has elements (consumers) or room (producers) and
+     * waiters of that side are parked with nobody spinning, wake one. Every element (free slot) whose
+     * producer (consumer) skipped the wake-up because it saw a spinner was published before that spinner's
+     * volatile write ending its spin, so the spinner's check here sees it.
+     */
+    private void propagateWakeUp(boolean consumer) {
+        WaitList list = consumer ? notEmpty : notFull;
+        if (list.count() != 0
+                && (long) LONGS.getVolatile(counters, consumer ? SPINNING_CONSUMERS : SPINNING_PRODUCERS) == 0
+                && !blocked(consumer)) {
+            list.signalOne();
+        }
+    }
+
+    /** Whether a consumer (producer) would find the queue empty (full) now, claimed positions included. */
+    private boolean blocked(boolean consumer) {
+        long t = tail();
+        return consumer ? t <= head() : t - head() >= capacity;
+    }
+
+    /**
+     * One attempt of the operation: the element taken (consumer) or {@code e} once offered (producer), or
+     * null if the queue is empty (full). {@code relaxed}: see {@link #tryPoll(boolean)}.
+     */
+    private Object attempt(boolean consumer, Object e, boolean relaxed) {
+        if (consumer) {
+            return tryPoll(relaxed);
+        }
+        if (tryOffer(e)) {
+            signalNotEmpty();
+            return e;
+        }
+        return null;
+    }
+
+    /**
+     * The blocking path of both sides: {@code put}/timed {@code offer} ({@code consumer == false}, offering
+     * {@code e}) and {@code take}/timed {@code poll}. First, if no other thread of the same side is spinning,
+     * spin ({@link #spin}); then register as a waiter, re-check, and park until signalled, interrupted or out
+     * of time.
+     *
+     * @return the element taken, or {@code e} once offered; null if the time elapsed or {@code stop} (for
+     *     consumers, tested after registering) returned true
+     */
+    private Object await(boolean consumer, Object e, boolean timed, long nanos, BooleanSupplier stop)
+            throws InterruptedException {
+        long deadline = timed ? System.nanoTime() + nanos : 0L;
+        Object done = null;
+        // At most one thread per side spins at a time: more would only take processor time from the other side.
+        int spinning = consumer ? SPINNING_CONSUMERS : SPINNING_PRODUCERS;
+        if (LONGS.compareAndSet(counters, spinning, 0L, 1L)) {
             try {
-                for (int i = 0; i < SPINS && found == null; i++) {
-                    Thread.onSpinWait();
-                    found = tryPoll(true);
-                }
+                done = spin(consumer, e, timed ? Math.min(nanos, SPIN_NANOS) : SPIN_NANOS);
             } finally {
-                LONGS.setVolatile(counters, SPINNING_CONSUMERS, 0L);
+                LONGS.setVolatile(counters, spinning, 0L);
             }
-            propagateWakeUp();
+            propagateWakeUp(consumer);
+            if (done != null) {
+                return done;
+            }
         }
-        if (found != null) {
-            @SuppressWarnings("unchecked")
-            E element = (E) found;
-            return element;
-        }
+        WaitList list = consumer ? notEmpty : notFull;
         Waiter waiter = null;
-        boolean done = false;
         int spins = 0;
         try {
             for (; ; ) {
-                Object e = tryPoll();
-                if (e != null) {
-                    done = true;
-                    propagateWakeUp();
-                    @SuppressWarnings("unchecked")
-                    E element = (E) e;
-                    return element;
+                done = attempt(consumer, e, false);
+                if (done != null) {
+                    propagateWakeUp(consumer);
+                    return done;
                 }
                 if (waiter == null || waiter.signalled) {
-                    waiter = notEmpty.register(); // then re-check before parking
+                    waiter = list.register(); // then re-check before parking
                     continue;
                 }
                 if (stop != null && stop.getAsBoolean()) {
                     return null;
                 }
-                // Registered, and the poll failed after registering: park only if really empty.
-                long t = tail();
-                if (t > head()) {
-                    spins = backOff(spins); // a producer claimed a position and is publishing it
+                // Registered, and the attempt failed after registering: park only if really empty (full).
+                if (!blocked(consumer)) {
+                    spins = backOff(spins); // another thread claimed a position and is completing it
                     continue;
                 }
                 if (timed) {
-                    if (!deadlineSet) {
-                        deadline = System.nanoTime() + nanos;
-                        deadlineSet = true;
-                    }
                     long remaining = deadline - System.nanoTime();
                     if (remaining <= 0) {
                         return null;
@@ -681,7 +722,36 @@ public final class BoundedQueue<E> extends AbstractQueue<E> implements BlockingQ
             }
         } finally {
             if (waiter != null) {
-                notEmpty.leave(waiter, done);
+                list.leave(waiter, done != null);
+            }
+        }
+    }
+
+    /**
+     * The spinning waiter's wait: {@link #SPINS} busy spins, then {@link Thread#yield()}s (which hand the
+     * processor to the other side when threads outnumber processors), until the operation succeeds or {@code
+     * budgetNanos} passed. A spinning consumer watches only the head slot. Returns null when the budget is
+     * spent or the thread is interrupted.
+     */
+    private Object spin(boolean consumer, Object e, long budgetNanos) {
+        for (int i = 0; i < SPINS; i++) {
+            Thread.onSpinWait();
+            Object done = attempt(consumer, e, true);
+            if (done != null) {
+                return done;
+            }
+        }
+        long start = System.nanoTime();
+        for (int i = 1; ; i++) {
+            Thread.yield();
+            Object done = attempt(consumer, e, true);
+            if (done != null) {
+                return done;
+            }
+            if ((i & 7) == 0
+                    && (System.nanoTime() - start >= budgetNanos
+                            || Thread.currentThread().isInterrupted())) {
+                return null;
             }
         }
     }

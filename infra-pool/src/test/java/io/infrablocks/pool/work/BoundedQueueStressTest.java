@@ -7,10 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -131,5 +135,117 @@ class BoundedQueueStressTest {
         assertEquals(PRODUCERS * PER_PRODUCER, all.cardinality(), "nothing lost");
         assertTrue(q.isEmpty());
         assertEquals(capacity, q.remainingCapacity());
+    }
+
+    /**
+     * Removers ({@code remove(Object)} and {@code Iterator.remove()}) race consumers ({@code poll}, {@code
+     * take}, {@code pollBatch}) for the same elements: each element goes to exactly one of them.
+     */
+    @Test
+    void removersAndConsumersNeverBothObtainAnElement() {
+        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
+            int count = 30_000;
+            BoundedQueue<Long> q = BoundedQueue.withCapacity(8);
+            BitSet consumed = new BitSet(count);
+            BitSet removed = new BitSet(count);
+            AtomicLong produced = new AtomicLong();
+            AtomicBoolean done = new AtomicBoolean();
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            CyclicBarrier start = new CyclicBarrier(4);
+            List<Thread> threads = new ArrayList<>();
+            threads.add(new Thread(() -> {
+                try {
+                    start.await();
+                    for (long i = 0; i < count; i++) {
+                        q.put(i);
+                        produced.set(i + 1);
+                    }
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, t);
+                } finally {
+                    done.set(true);
+                }
+            }));
+            for (int c = 0; c < 2; c++) {
+                boolean batching = c == 0;
+                BitSet mine = new BitSet(count);
+                threads.add(new Thread(() -> {
+                    Object[] batch = new Object[4];
+                    try {
+                        start.await();
+                        while (!done.get() || !q.isEmpty()) {
+                            if (batching) {
+                                int n = q.pollBatch(batch, batch.length, 2);
+                                for (int k = 0; k < n; k++) {
+                                    take(mine, (Long) batch[k]);
+                                }
+                            } else {
+                                Long e = q.poll(100, TimeUnit.MICROSECONDS);
+                                if (e != null) {
+                                    take(mine, e);
+                                }
+                            }
+                        }
+                    } catch (Throwable t) {
+                        failure.compareAndSet(null, t);
+                    }
+                    synchronized (consumed) {
+                        consumed.or(mine);
+                    }
+                }));
+            }
+            threads.add(new Thread(() -> {
+                try {
+                    start.await();
+                    for (int n = 0; !done.get(); n++) {
+                        if (n % 2 == 0) {
+                            long e = Math.max(0, produced.get() - 1 - (n % 5));
+                            if (q.remove(e)) {
+                                take(removed, e);
+                            }
+                        } else {
+                            for (Iterator<Long> it = q.iterator(); it.hasNext(); ) {
+                                Long e = it.next();
+                                if (e % 3 == 0) {
+                                    it.remove(); // may lose to a consumer: then it removes nothing
+                                    if (!q.contains(e)) {
+                                        continue;
+                                    }
+                                    throw new AssertionError(e + " still queued after Iterator.remove");
+                                }
+                            }
+                        }
+                    }
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, t);
+                }
+            }));
+            threads.forEach(Thread::start);
+            for (Thread t : threads) {
+                t.join();
+            }
+            if (failure.get() != null) {
+                throw new AssertionError(failure.get());
+            }
+            BitSet both = (BitSet) consumed.clone();
+            both.and(removed);
+            assertEquals(-1, both.nextSetBit(0), "an element was both consumed and removed");
+            // Iterator.remove() does not report success: the elements it took are the ones nobody consumed.
+            BitSet accounted = (BitSet) consumed.clone();
+            accounted.or(removed);
+            for (int i = accounted.nextClearBit(0); i < count; i = accounted.nextClearBit(i + 1)) {
+                assertEquals(0, i % 3, "element " + i + " was lost");
+            }
+            assertTrue(q.isEmpty());
+            assertEquals(8, q.remainingCapacity());
+        });
+    }
+
+    private static void take(BitSet bits, Long e) {
+        int i = (int) (long) e;
+        if (bits.get(i)) {
+            throw new AssertionError(e + " obtained twice");
+        }
+        bits.set(i);
     }
 }
