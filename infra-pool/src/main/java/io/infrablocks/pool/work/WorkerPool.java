@@ -77,6 +77,9 @@ public final class WorkerPool extends AbstractExecutorService implements AutoClo
     private final String name;
     private final int coreWorkers;
     private final int maxWorkers;
+    /** {@code maxWorkers > coreWorkers}: workers above the core ones start under load and leave when idle. */
+    private final boolean elastic;
+
     private final long keepAliveNanos;
     private final OverflowPolicy policy;
     private final ThreadFactory threadFactory;
@@ -112,6 +115,7 @@ public final class WorkerPool extends AbstractExecutorService implements AutoClo
         this.name = builder.name;
         this.coreWorkers = builder.coreWorkers;
         this.maxWorkers = builder.maxWorkers;
+        this.elastic = maxWorkers > coreWorkers;
         this.keepAliveNanos = builder.keepAlive.toNanos();
         this.policy = builder.policy;
         this.threadFactory = builder.threadFactory != null ? builder.threadFactory : defaultThreadFactory(name);
@@ -184,7 +188,7 @@ public final class WorkerPool extends AbstractExecutorService implements AutoClo
      * itself, so a queued task never waits for want of a re-check.
      */
     private void growIfBehind() {
-        if (maxWorkers > coreWorkers
+        if (elastic
                 && idleWorkers.get() == 0
                 && liveWorkers.get() < maxWorkers
                 && !queue.isEmpty()
@@ -335,13 +339,19 @@ public final class WorkerPool extends AbstractExecutorService implements AutoClo
                 }
                 boolean timed = maxWorkers > coreWorkers && liveWorkers.get() > coreWorkers;
                 Runnable job;
-                idleWorkers.incrementAndGet();
+                // Only an elastic pool needs the idle count (growIfBehind); a fixed one leaves it alone, so
+                // that workers going idle and back do not write a line near the state every submitter reads.
+                if (elastic) {
+                    idleWorkers.incrementAndGet();
+                }
                 try {
                     job = queue.pollOrStop(timed, keepAliveNanos, stopWaiting);
                 } catch (InterruptedException e) {
                     continue; // shutdownNow, or a stray interrupt: re-check the state
                 } finally {
-                    idleWorkers.decrementAndGet();
+                    if (elastic) {
+                        idleWorkers.decrementAndGet();
+                    }
                 }
                 if (job != null) {
                     return job;
