@@ -73,6 +73,8 @@ public final class DefaultLoadBalancer implements LoadBalancer {
     private final LoadBalancerListener listener;
     final long ewmaDecayNanos;
     private final boolean trackLatency;
+    /** Whether members count in-flight calls in per-thread stripes (see {@link Member}). */
+    private final boolean striped;
 
     private final int consecutiveFailures;
     private final double failureRate;
@@ -113,6 +115,9 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         this.ewmaDecayNanos = config.ewmaDecayNanos();
         this.trackLatency = config.strategyName().equals("least-response-time")
                 || config.strategyName().equals("p2c-ewma");
+        String sn = config.strategyName();
+        this.striped =
+                !(sn.equals("least-connections") || sn.equals("least-response-time") || sn.equals("bounded-load"));
         OutlierDetection od = config.outlierDetection();
         this.consecutiveFailures = od.consecutiveFailures();
         this.failureRate = od.failureRateThreshold();
@@ -127,7 +132,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
                 ? new StickyTable(config.stickyMaxEntries(), config.stickyTtlNanos())
                 : null;
         for (Endpoint e : config.endpoints()) {
-            byId.put(e.id(), new Member(this, e));
+            byId.put(e.id(), new Member(this, e, striped));
         }
         writeLock.lock();
         try {
@@ -215,13 +220,14 @@ public final class DefaultLoadBalancer implements LoadBalancer {
     }
 
     private Member select(Snapshot s, Picker p, long hash) {
+        int stripe = Stripes.current();
         for (int attempt = 0; ; attempt++) {
             Member m = p.pick(this, hash);
             if (m == null) {
                 throw noAvailable(s);
             }
             if (!p.acquires) {
-                Member.IN_FLIGHT.getAndAdd(m, 1);
+                m.acquire(stripe);
             }
             if ((m.status & (Member.DRAINING | Member.REMOVED)) == 0) {
                 return m;
@@ -239,7 +245,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         if (b != null && now - b.expiresAt < 0) {
             Member old = b.member;
             if (usable(old)) {
-                Member.IN_FLIGHT.getAndAdd(old, 1);
+                old.acquire(Stripes.current());
                 if ((old.status & (Member.DRAINING | Member.REMOVED)) == 0) {
                     b.expiresAt = now + sticky.ttlNanos;
                     return old;
@@ -337,7 +343,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         if (latencyNanos < 0) {
             throw new IllegalArgumentException("latencyNanos must be >= 0 but was " + latencyNanos);
         }
-        int left = decrement(m);
+        decrement(m);
         if (trackLatency) {
             long now = now();
             m.observe(now, ok ? latencyNanos : Math.max(latencyNanos, (long) m.cost));
@@ -352,31 +358,34 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         } else {
             onFailure(m);
         }
-        if (left == 0 && (m.status & Member.DRAINING) != 0) {
-            signalDrained();
+        if ((m.status & Member.DRAINING) != 0) {
+            drainProgress(m);
         }
     }
 
     void release(Member m) {
-        int left = decrement(m);
-        if (left == 0 && (m.status & Member.DRAINING) != 0) {
-            signalDrained();
+        decrement(m);
+        if ((m.status & Member.DRAINING) != 0) {
+            drainProgress(m);
         }
     }
 
-    private int decrement(Member m) {
-        int left = (int) Member.IN_FLIGHT.getAndAdd(m, -1) - 1;
-        if (left < 0) {
-            Member.IN_FLIGHT.getAndAdd(m, 1);
+    private void decrement(Member m) {
+        if (!m.releaseChecked()) {
             throw new IllegalStateException("endpoint '" + m.id + "' of load balancer '" + name
                     + "' has no call in flight: a selection was completed more times than it was picked");
         }
-        return left;
     }
 
     private void backOut(Member m) {
-        int left = (int) Member.IN_FLIGHT.getAndAdd(m, -1) - 1;
-        if (left == 0 && (m.status & Member.DRAINING) != 0) {
+        m.uncount();
+        if ((m.status & Member.DRAINING) != 0) {
+            drainProgress(m);
+        }
+    }
+
+    private void drainProgress(Member m) {
+        if (m.inFlight() <= 0) {
             signalDrained();
         }
     }
@@ -554,7 +563,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
     public void drain(String id) {
         Member m = member(id);
         if (m.setBits(Member.DRAINING)) {
-            log.info("load balancer '{}' draining {} ({} in flight)", name, m.endpoint, m.inFlight);
+            log.info("load balancer '{}' draining {} ({} in flight)", name, m.endpoint, m.inFlight());
             healthChanged();
         }
     }
@@ -585,7 +594,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         long nanos = timeout.toNanos();
         drainLock.lock();
         try {
-            while (m.inFlight > 0) {
+            while (m.inFlight() > 0) {
                 if (nanos <= 0) {
                     return false;
                 }
@@ -637,7 +646,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
                 throw new IllegalArgumentException(
                         "load balancer '" + name + "' already has an endpoint '" + endpoint.id() + "'");
             }
-            m = new Member(this, endpoint);
+            m = new Member(this, endpoint, striped);
             if (slowStartNanos > 0) {
                 m.slowStartBegin = now();
                 m.status = Member.SLOW_START;
@@ -719,7 +728,8 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         Member[] ms = snapshot.members;
         List<EndpointStats> out = new ArrayList<>(ms.length);
         for (Member m : ms) {
-            out.add(new EndpointStats(m.endpoint, status(m, now), m.inFlight, m.failures, m.ejections, (long) m.cost));
+            out.add(new EndpointStats(
+                    m.endpoint, status(m, now), m.inFlight(), m.failures, m.ejections, (long) m.cost));
         }
         return new LoadBalancerStats(name, strategy.name(), panic, sticky == null ? 0 : sticky.size(), out);
     }

@@ -304,24 +304,89 @@ final class HashPickers {
     }
 
     /**
-     * Jump consistent hash (Lamping and Veach 2014): O(log n) arithmetic, no table; maps to a position
-     * in membership order, so it is minimal only for additions and removals at the end. Failover
-     * rehashes the key (up to 8 times), then scans.
+     * Jump consistent hashing in Ertl's division-free form, JumpBackHash (O. Ertl, "JumpBackHash: Say Goodbye
+     * to the Modulo Operation to Distribute Keys Uniformly to Buckets", Software: Practice and Experience
+     * 2025, arXiv:2403.18682), which yields the same kind of mapping as Lamping and Veach's jump consistent
+     * hash (arXiv:1406.2294): uniform over n buckets, and growing n to n + 1 moves exactly the keys that go
+     * to the new bucket n. It maps to a position in membership order, so it is minimal only for additions
+     * and removals at the end. Failover rehashes the key (up to 8 times), then scans.
+     *
+     * <p>The idea: seen as a random process over growing n, a key "jumps" to bucket i with probability
+     * 1/(i + 1), and its bucket for n is its last jump below n. Group buckets by bit length, level k being
+     * [2^k, 2^(k+1)): a level holds at least one jump with probability exactly 1/2, and its last jump is
+     * uniform over the level. So one random bit per level (here, the key's low hash bits) says which levels
+     * have a jump; the highest such level below n gives the answer, uniform within the level. Only the top
+     * level can overshoot (candidate &ge; n); then the previous jump is uniform below the candidate, which
+     * the loop samples by rejection over the level's range until it lands below n (in the level: the answer;
+     * below it: the next lower level with a jump). Candidate bits for level k are a fixed function of the key
+     * and k (disjoint bit fields of one mixed word up to level 10, a per-level mix above), independent of the
+     * walk, which is what makes the mapping consistent across n. Cost: two 64-bit mixes and a few bit
+     * operations in the common case, no division or floating point; the expected number of rejection rounds
+     * is below 1.
      */
     static final class Jump extends Picker {
         Jump(Member[] members) {
             super(members, true, false);
         }
 
-        static int bucket(long key, int buckets) {
-            long b = -1;
-            long j = 0;
-            while (j < buckets) {
-                b = j;
-                key = key * 2862933555777941757L + 1;
-                j = (long) ((b + 1) * ((double) (1L << 31) / (double) ((key >>> 33) + 1)));
+        /**
+         * The bucket of {@code hash} among {@code n}.
+         *
+         * @param hash a well-mixed 64-bit hash
+         * @param n the number of buckets, &gt; 0
+         * @return the bucket in [0, n)
+         */
+        static int bucket(long hash, int n) {
+            if (n <= 1) {
+                return 0;
             }
-            return (int) b;
+            int levels = (int) hash & (-1 >>> Integer.numberOfLeadingZeros(n - 1));
+            if (levels == 0) {
+                return 0;
+            }
+            long fields = Request.mix(hash ^ 0x3C6EF372FE94F82BL);
+            int low = Integer.highestOneBit(levels);
+            int b = low | candidate(hash, fields, low);
+            if (b < n) {
+                return b;
+            }
+            // the top level overshot: walk back by rejection sampling over [0, 2 × low)
+            int range = (low << 1) - 1;
+            long state = hash ^ 0xA54FF53A5F1D36F1L;
+            for (; ; ) {
+                state += 0x9E3779B97F4A7C15L;
+                long r = Request.mix(state);
+                int c = (int) r & range;
+                if (c < low) {
+                    break;
+                }
+                if (c < n) {
+                    return c;
+                }
+                c = (int) (r >>> 32) & range;
+                if (c < low) {
+                    break;
+                }
+                if (c < n) {
+                    return c;
+                }
+            }
+            levels ^= low;
+            if (levels == 0) {
+                return 0;
+            }
+            low = Integer.highestOneBit(levels);
+            return low | candidate(hash, fields, low); // below the top level, always < n
+        }
+
+        /** Uniform bits below {@code level} (a power of two), a fixed function of the key and the level. */
+        private static int candidate(long hash, long fields, int level) {
+            int k = Integer.numberOfTrailingZeros(level);
+            if (k <= 10) {
+                // level k uses bits [k(k-1)/2, k(k-1)/2 + k) of one mixed word: disjoint for k = 1..10 (55 bits)
+                return (int) (fields >>> (k * (k - 1) >> 1)) & (level - 1);
+            }
+            return (int) Request.mix(hash + k * 0xD1B54A32D192ED03L) & (level - 1);
         }
 
         @Override
@@ -375,7 +440,7 @@ final class HashPickers {
             int usable = 0;
             for (Member m : ms) {
                 if (lb.usable(m)) {
-                    total += m.inFlight;
+                    total += m.inFlight();
                     usable++;
                 }
             }
@@ -396,7 +461,7 @@ final class HashPickers {
             }
             Member best = null;
             for (Member m : ms) {
-                if (lb.usable(m) && (best == null || m.inFlight < best.inFlight)) {
+                if (lb.usable(m) && (best == null || m.inFlight() < best.inFlight())) {
                     best = m;
                 }
             }

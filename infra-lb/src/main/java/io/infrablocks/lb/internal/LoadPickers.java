@@ -37,7 +37,7 @@ final class LoadPickers {
 
     static double ewmaLoad(Member m, long now) {
         double c = m.cost(now);
-        int pending = m.inFlight;
+        int pending = m.inFlight();
         if (c == 0) {
             return pending == 0 ? 0 : PENALTY + pending;
         }
@@ -71,7 +71,7 @@ final class LoadPickers {
             for (int k = 0; k < n; k++) {
                 Member m = ms[i];
                 if (lb.usable(m)) {
-                    double load = (ewma ? ewmaLoad(m, now) : m.inFlight + 1)
+                    double load = (ewma ? ewmaLoad(m, now) : m.inFlight() + 1)
                             * (m.status == 0 ? inverseWeight[i] : 1 / lb.weightOf(m));
                     if (best == null || load < bestLoad) {
                         best = m;
@@ -175,7 +175,7 @@ final class LoadPickers {
                 if (ua && ub) {
                     if (!ewma && (a.status | b.status) == 0) {
                         // in flight per weight, cross-multiplied: no division on the common path
-                        return (long) (a.inFlight + 1) * b.weight <= (long) (b.inFlight + 1) * a.weight ? a : b;
+                        return (long) (a.inFlight() + 1) * b.weight <= (long) (b.inFlight() + 1) * a.weight ? a : b;
                     }
                     return load(lb, a, now) <= load(lb, b, now) ? a : b;
                 }
@@ -204,7 +204,7 @@ final class LoadPickers {
             if (ewma) {
                 return ewmaLoad(m, now) / lb.weightOf(m);
             }
-            return (m.inFlight + 1) / lb.weightOf(m);
+            return (m.inFlight() + 1) / lb.weightOf(m);
         }
     }
 }

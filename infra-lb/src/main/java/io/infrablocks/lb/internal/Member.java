@@ -11,8 +11,19 @@ import java.lang.invoke.VarHandle;
  * returns (so a pick allocates nothing).
  *
  * <p>Concurrency: {@code status} is a set of bits changed by CAS ({@link #setBits}, {@link #clearBits});
- * 0 means healthy and attached, so the hot path tests one volatile int. {@code inFlight} changes only by
- * atomic add (or CAS for bounded loads). The peak-EWMA pair ({@code cost}, {@code costStamp}) is written
+ * 0 means healthy and attached, so the hot path tests one volatile int.
+ *
+ * <p>In-flight count, two forms chosen per strategy. <em>Exact</em> ({@code cells == null}): one {@code
+ * inFlight} int changed by atomic add (or CAS against a cap for bounded loads), for the strategies that
+ * read every member's count on every pick (least-connections, least response time, bounded loads).
+ * <em>Striped</em> (the others): per {@link Stripes stripe} two monotonic counters, picks and completions,
+ * each on the stripe's own cache line, so threads that pick and complete on different cores never write
+ * the same line (a shared counter costs a cache-line transfer per pick with two threads). The count is
+ * {@code Σpicks − Σcompletions} (int arithmetic, exact modulo 2^32); {@link #inFlight()} reads every
+ * completion counter before any pick counter, so a completion it counts has its pick counted too (the pick
+ * happens-before the completion, and both are volatile read-modify-writes): the result is never below the
+ * true count for correct use, so a negative sum proves a selection was completed more often than picked,
+ * and draining never sees 0 with a call in flight. The peak-EWMA pair ({@code cost}, {@code costStamp}) is written
  * under this object's monitor (short, non-blocking) and read racily by pickers: a torn pair only skews
  * one decay. The failure-rate window is guarded by the monitor too. Everything else is volatile and
  * written on rare paths.
@@ -34,6 +45,7 @@ public final class Member implements Selection {
     static final VarHandle IN_FLIGHT;
     static final VarHandle CONSECUTIVE_FAILURES;
     static final VarHandle FAILURES;
+    static final VarHandle CELL = MethodHandles.arrayElementVarHandle(int[].class);
 
     static {
         try {
@@ -57,7 +69,11 @@ public final class Member implements Selection {
     volatile Endpoint endpoint;
     volatile int weight;
     volatile int status;
+    /** The exact in-flight count (when {@link #cells} is null). */
     volatile int inFlight;
+    /** Striped pick/completion counters ({@link Stripes}): picks at offset(s), completions at offset(s) + 1. */
+    final int[] cells;
+
     volatile int consecutiveFailures;
     volatile long failures;
     volatile long ejectedUntil;
@@ -77,8 +93,9 @@ public final class Member implements Selection {
     int checkSuccesses;
     int checkFailures;
 
-    Member(DefaultLoadBalancer lb, Endpoint endpoint) {
+    Member(DefaultLoadBalancer lb, Endpoint endpoint, boolean striped) {
         this.lb = lb;
+        this.cells = striped ? Stripes.newCells() : null;
         this.id = endpoint.id();
         this.idHash = Request.hash(endpoint.id());
         this.endpoint = endpoint;
@@ -132,6 +149,70 @@ public final class Member implements Selection {
                 return true;
             }
         }
+    }
+
+    /** Counts one call in flight, on the given stripe. */
+    void acquire(int stripe) {
+        int[] c = cells;
+        if (c == null) {
+            IN_FLIGHT.getAndAdd(this, 1);
+        } else {
+            CELL.getAndAdd(c, Stripes.offset(stripe), 1);
+        }
+    }
+
+    /**
+     * Counts one call completed, on the calling thread's stripe.
+     *
+     * @return false if that made the count negative (the counter is then restored)
+     */
+    boolean releaseChecked() {
+        int[] c = cells;
+        if (c == null) {
+            if ((int) IN_FLIGHT.getAndAdd(this, -1) <= 0) {
+                IN_FLIGHT.getAndAdd(this, 1);
+                return false;
+            }
+            return true;
+        }
+        int at = Stripes.offset(Stripes.current());
+        int done = (int) CELL.getAndAdd(c, at + 1, 1) + 1;
+        if ((int) CELL.getVolatile(c, at) - done >= 0 || inFlight() >= 0) {
+            return true;
+        }
+        CELL.getAndAdd(c, at + 1, -1);
+        return false;
+    }
+
+    /** Counts one call completed without the misuse check (a pick backing out). */
+    void uncount() {
+        int[] c = cells;
+        if (c == null) {
+            IN_FLIGHT.getAndAdd(this, -1);
+        } else {
+            CELL.getAndAdd(c, Stripes.offset(Stripes.current()) + 1, 1);
+        }
+    }
+
+    /**
+     * The calls in flight: exact, or for striped counters a sum never below the true count.
+     *
+     * @return the count
+     */
+    int inFlight() {
+        int[] c = cells;
+        if (c == null) {
+            return inFlight;
+        }
+        int done = 0;
+        for (int s = 0; s < Stripes.COUNT; s++) {
+            done += (int) CELL.getVolatile(c, Stripes.offset(s) + 1);
+        }
+        int picked = 0;
+        for (int s = 0; s < Stripes.COUNT; s++) {
+            picked += (int) CELL.getVolatile(c, Stripes.offset(s));
+        }
+        return picked - done;
     }
 
     /** Reserves one in-flight unit if fewer than {@code cap} are in flight (bounded loads). */
@@ -208,7 +289,7 @@ public final class Member implements Selection {
 
     @Override
     public String toString() {
-        return "Selection[" + endpoint + ", inFlight=" + inFlight + ", status=" + status + "]";
+        return "Selection[" + endpoint + ", inFlight=" + inFlight() + ", status=" + status + "]";
     }
 
     /** The same member, reporting that a sticky key was rebound to it. */
