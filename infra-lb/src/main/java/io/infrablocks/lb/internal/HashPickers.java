@@ -319,10 +319,10 @@ final class HashPickers {
      * level can overshoot (candidate &ge; n); then the previous jump is uniform below the candidate, which
      * the loop samples by rejection over the level's range until it lands below n (in the level: the answer;
      * below it: the next lower level with a jump). Candidate bits for level k are a fixed function of the key
-     * and k (disjoint bit fields of one mixed word up to level 10, a per-level mix above), independent of the
-     * walk, which is what makes the mapping consistent across n. Cost: two 64-bit mixes and a few bit
-     * operations in the common case, no division or floating point; the expected number of rejection rounds
-     * is below 1.
+     * and k (disjoint fields of the high hash bits up to level 7, a per-level mix above), independent of the
+     * walk, which is what makes the mapping consistent across n. Cost up to 256 buckets: a few bit
+     * operations, plus one 64-bit mix per rejection round when the top level overshoots (probability below
+     * 1/2, fewer than 1 round expected); no division or floating point.
      */
     static final class Jump extends Picker {
         Jump(Member[] members) {
@@ -344,9 +344,8 @@ final class HashPickers {
             if (levels == 0) {
                 return 0;
             }
-            long fields = Request.mix(hash ^ 0x3C6EF372FE94F82BL);
             int low = Integer.highestOneBit(levels);
-            int b = low | candidate(hash, fields, low);
+            int b = low | candidate(hash, low);
             if (b < n) {
                 return b;
             }
@@ -376,15 +375,16 @@ final class HashPickers {
                 return 0;
             }
             low = Integer.highestOneBit(levels);
-            return low | candidate(hash, fields, low); // below the top level, always < n
+            return low | candidate(hash, low); // below the top level, always < n
         }
 
         /** Uniform bits below {@code level} (a power of two), a fixed function of the key and the level. */
-        private static int candidate(long hash, long fields, int level) {
+        private static int candidate(long hash, int level) {
             int k = Integer.numberOfTrailingZeros(level);
-            if (k <= 10) {
-                // level k uses bits [k(k-1)/2, k(k-1)/2 + k) of one mixed word: disjoint for k = 1..10 (55 bits)
-                return (int) (fields >>> (k * (k - 1) >> 1)) & (level - 1);
+            if (k <= 7) {
+                // level k uses bits [32 + k(k-1)/2, 32 + k(k+1)/2) of the hash, disjoint for k = 1..7 (bits
+                // 32..59), while the level bits are the low 31: up to 256 buckets, no mixing at all
+                return (int) (hash >>> (32 + (k * (k - 1) >> 1))) & (level - 1);
             }
             return (int) Request.mix(hash + k * 0xD1B54A32D192ED03L) & (level - 1);
         }

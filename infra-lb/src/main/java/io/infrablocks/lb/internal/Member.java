@@ -23,9 +23,13 @@ import java.lang.invoke.VarHandle;
  * completion counter before any pick counter, so a completion it counts has its pick counted too (the pick
  * happens-before the completion, and both are volatile read-modify-writes): the result is never below the
  * true count for correct use, so a negative sum proves a selection was completed more often than picked,
- * and draining never sees 0 with a call in flight. The peak-EWMA pair ({@code cost}, {@code costStamp}) is written
- * under this object's monitor (short, non-blocking) and read racily by pickers: a torn pair only skews
- * one decay. The failure-rate window is guarded by the monitor too. Everything else is volatile and
+ * and draining never sees 0 with a call in flight.
+ *
+ * <p>The peak-EWMA pair ({@code cost}, {@code costStamp}) is updated without a lock, by a racy
+ * read-modify-write of two volatiles: two completions on the same endpoint at the same instant may lose one
+ * of the two samples, and a reader may see a torn pair, which skews one decay; the estimator tolerates
+ * both (Finagle takes a monitor here, which with two threads costs more than the rest of the completion).
+ * The stamp only moves forward. The failure-rate window is guarded by this object's monitor. Everything else is volatile and
  * written on rare paths.
  */
 public final class Member implements Selection {
@@ -215,6 +219,26 @@ public final class Member implements Selection {
         return picked - done;
     }
 
+    /**
+     * The calls in flight as a racy estimate for load comparisons: one pass over the stripes with opaque
+     * reads (cheaper than {@link #inFlight()}, without its lower-bound guarantee; may be off by the calls
+     * that start or end during the read).
+     *
+     * @return the estimate
+     */
+    int load() {
+        int[] c = cells;
+        if (c == null) {
+            return inFlight;
+        }
+        int n = 0;
+        for (int s = 0; s < Stripes.COUNT; s++) {
+            int at = Stripes.offset(s);
+            n += (int) CELL.getOpaque(c, at) - (int) CELL.getOpaque(c, at + 1);
+        }
+        return n;
+    }
+
     /** Reserves one in-flight unit if fewer than {@code cap} are in flight (bounded loads). */
     boolean tryAcquire(int cap) {
         for (; ; ) {
@@ -229,13 +253,19 @@ public final class Member implements Selection {
     }
 
     /** Finagle's peak EWMA: a sample above the estimate replaces it, others are averaged with decay. */
-    synchronized void observe(long now, long latencyNanos) {
+    void observe(long now, long latencyNanos) {
         double rtt = Math.max(0, latencyNanos);
         double c = cost;
-        long td = Math.max(0, now - costStamp);
-        double w = decay(td / (double) lb.ewmaDecayNanos);
-        cost = rtt > c ? rtt : c * w + rtt * (1 - w);
-        costStamp = now;
+        long td = now - costStamp;
+        if (rtt > c) {
+            cost = rtt;
+        } else {
+            double w = td <= 0 ? 1 : decay(td / (double) lb.ewmaDecayNanos);
+            cost = c * w + rtt * (1 - w);
+        }
+        if (td > 0) {
+            costStamp = now;
+        }
     }
 
     /** The estimate decayed to {@code now} (an idle endpoint slowly becomes attractive again). */
