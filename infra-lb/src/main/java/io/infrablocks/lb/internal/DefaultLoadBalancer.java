@@ -73,6 +73,8 @@ public final class DefaultLoadBalancer implements LoadBalancer {
     private final LoadBalancerListener listener;
     final long ewmaDecayNanos;
     private final boolean trackLatency;
+    /** Whether a success only counts the completion (no latency tracking, no failure-rate window). */
+    private final boolean plainSuccess;
     /** Whether members count in-flight calls in per-thread stripes (see {@link Member}). */
     private final boolean striped;
 
@@ -128,6 +130,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         this.maxEjectionPercent = od.maxEjectionPercent();
         this.panicThreshold = config.panicThreshold();
         this.slowStartNanos = config.slowStartNanos();
+        this.plainSuccess = !trackLatency && !(failureRate > 0);
         this.sticky = config.stickyMaxEntries() > 0
                 ? new StickyTable(config.stickyMaxEntries(), config.stickyTtlNanos())
                 : null;
@@ -222,7 +225,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
     private Member select(Snapshot s, Picker p, long hash) {
         int stripe = Stripes.current();
         for (int attempt = 0; ; attempt++) {
-            Member m = p.pick(this, hash);
+            Member m = p.pick(this, hash, stripe);
             if (m == null) {
                 throw noAvailable(s);
             }
@@ -344,6 +347,15 @@ public final class DefaultLoadBalancer implements LoadBalancer {
             throw new IllegalArgumentException("latencyNanos must be >= 0 but was " + latencyNanos);
         }
         decrement(m);
+        if (ok && plainSuccess) {
+            if (m.consecutiveFailures != 0) {
+                m.consecutiveFailures = 0;
+            }
+            if ((m.status & Member.DRAINING) != 0) {
+                drainProgress(m);
+            }
+            return;
+        }
         if (trackLatency) {
             long now = now();
             m.observe(now, ok ? latencyNanos : Math.max(latencyNanos, (long) m.cost));

@@ -57,7 +57,7 @@ final class HashPickers {
         }
 
         @Override
-        Member pick(DefaultLoadBalancer lb, long hash) {
+        Member pick(DefaultLoadBalancer lb, long hash, int stripe) {
             Member[] ms = members;
             int n = ms.length;
             if (n == 0) {
@@ -130,7 +130,7 @@ final class HashPickers {
         }
 
         @Override
-        Member pick(DefaultLoadBalancer lb, long hash) {
+        Member pick(DefaultLoadBalancer lb, long hash, int stripe) {
             long[] ps = points;
             int len = ps.length;
             if (len == 0) {
@@ -155,18 +155,37 @@ final class HashPickers {
      * (offset_i + j × skip_i) mod M} with offset and skip from two hashes of its id; members take turns
      * claiming their next free preferred slot until the prime-sized table is full. Weights set the turns:
      * each round a member earns weight/maxWeight turns. A pick is one multiply-shift and one array read;
-     * failover walks to the next slot (a pseudo-random other member). Build: O(M log M) expected.
+     * failover walks to the next slot (a pseudo-random other member). Build: O(M log M) expected. With at
+     * most 65535 members the table holds {@code char}s (2 bytes a slot: 128 KB for the default 65537
+     * slots, so more of it stays in the L2 cache), else {@code int}s.
      */
     static final class Maglev extends Picker implements Walk {
+        /** Member index per slot when there are more than 65535 members, else null. */
         private final int[] table;
+        /** Member index per slot with at most 65535 members, else null. */
+        private final char[] small;
 
         Maglev(Member[] members, int tableSize) {
             super(members, true, false);
+            int[] t = build(members, tableSize);
+            if (members.length <= 0xFFFF) {
+                small = new char[t.length];
+                for (int i = 0; i < t.length; i++) {
+                    small[i] = (char) t[i];
+                }
+                table = null;
+            } else {
+                small = null;
+                table = t;
+            }
+        }
+
+        private static int[] build(Member[] members, int tableSize) {
             int n = members.length;
             int size = tableSize;
-            table = new int[n == 0 ? 0 : size];
+            int[] table = new int[n == 0 ? 0 : size];
             if (n == 0) {
-                return;
+                return table;
             }
             Arrays.fill(table, -1);
             int[] position = new int[n];
@@ -207,32 +226,42 @@ final class HashPickers {
                     }
                 }
             }
+            return table;
         }
 
         @Override
         public int start(long hash) {
-            return reduce(hash, table.length);
+            return reduce(hash, length());
         }
 
         @Override
         public int length() {
-            return table.length;
+            return small != null ? small.length : table.length;
         }
 
         @Override
         public Member at(int position) {
-            return members[table[position]];
+            return members[small != null ? small[position] : table[position]];
         }
 
         @Override
-        Member pick(DefaultLoadBalancer lb, long hash) {
-            int[] t = table;
-            int len = t.length;
-            if (len == 0) {
-                return null;
+        Member pick(DefaultLoadBalancer lb, long hash, int stripe) {
+            char[] sm = small;
+            Member m;
+            int i;
+            int len;
+            if (sm != null) {
+                len = sm.length;
+                if (len == 0) {
+                    return null;
+                }
+                i = reduce(hash, len);
+                m = members[sm[i]];
+            } else {
+                len = table.length;
+                i = reduce(hash, len);
+                m = members[table[i]];
             }
-            int i = reduce(hash, len);
-            Member m = members[t[i]];
             if (lb.usable(m)) {
                 return m;
             }
@@ -241,7 +270,7 @@ final class HashPickers {
                 if (++i == len) {
                     i = 0;
                 }
-                m = members[t[i]];
+                m = at(i);
                 if (lb.usable(m)) {
                     return m;
                 }
@@ -275,7 +304,7 @@ final class HashPickers {
         }
 
         @Override
-        Member pick(DefaultLoadBalancer lb, long hash) {
+        Member pick(DefaultLoadBalancer lb, long hash, int stripe) {
             Member[] ms = members;
             Member best = null;
             if (weights == null) {
@@ -390,7 +419,7 @@ final class HashPickers {
         }
 
         @Override
-        Member pick(DefaultLoadBalancer lb, long hash) {
+        Member pick(DefaultLoadBalancer lb, long hash, int stripe) {
             Member[] ms = members;
             int n = ms.length;
             if (n == 0) {
@@ -434,7 +463,7 @@ final class HashPickers {
         }
 
         @Override
-        Member pick(DefaultLoadBalancer lb, long hash) {
+        Member pick(DefaultLoadBalancer lb, long hash, int stripe) {
             Member[] ms = members;
             long total = 0;
             int usable = 0;

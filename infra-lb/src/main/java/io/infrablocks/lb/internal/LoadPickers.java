@@ -61,7 +61,7 @@ final class LoadPickers {
         }
 
         @Override
-        Member pick(DefaultLoadBalancer lb, long hash) {
+        Member pick(DefaultLoadBalancer lb, long hash, int stripe) {
             Member[] ms = members;
             int n = ms.length;
             if (n == 0) {
@@ -142,7 +142,7 @@ final class LoadPickers {
         }
 
         @Override
-        Member pick(DefaultLoadBalancer lb, long hash) {
+        Member pick(DefaultLoadBalancer lb, long hash, int stripe) {
             Member[] ms = members;
             int n = ms.length;
             if (n <= 1) {
@@ -172,20 +172,23 @@ final class LoadPickers {
                 }
                 Member a = ms[i];
                 Member b = ms[j];
+                if ((a.status | b.status) == 0) {
+                    if (!ewma) {
+                        // in flight per weight, cross-multiplied (no division), and the choice made without a
+                        // branch (it is a coin flip between equal loads, which a branch would mispredict)
+                        long la = (long) (a.load() + 1) * b.weight;
+                        long lb2 = (long) (b.load() + 1) * a.weight;
+                        return ms[i + ((j - i) & (int) ((lb2 - la) >> 63))];
+                    }
+                    double ca = a.cost;
+                    double cb = b.cost;
+                    if (ca > 0 && cb > 0) {
+                        return ms[lighter(lb, a, ca, b, cb) ? j : i];
+                    }
+                }
                 boolean ua = lb.usable(a);
                 boolean ub = lb.usable(b);
                 if (ua && ub) {
-                    if ((a.status | b.status) == 0) {
-                        if (!ewma) {
-                            // in flight per weight, cross-multiplied: no division on the common path
-                            return (long) (a.load() + 1) * b.weight <= (long) (b.load() + 1) * a.weight ? a : b;
-                        }
-                        double ca = a.cost;
-                        double cb = b.cost;
-                        if (ca > 0 && cb > 0) {
-                            return lighter(lb, a, ca, b, cb);
-                        }
-                    }
                     long now = lb.now();
                     return load(lb, a, now) <= load(lb, b, now) ? a : b;
                 }
@@ -215,8 +218,10 @@ final class LoadPickers {
          * Compares two peak-EWMA loads without reading the clock: both costs decay by the same factor from
          * the later of the two stamps to now, so only the older one is decayed, by the gap between the
          * stamps. Weights are cross-multiplied. Both members healthy, both costs positive.
+         *
+         * @return whether b is strictly lighter than a
          */
-        private static Member lighter(DefaultLoadBalancer lb, Member a, double ca, Member b, double cb) {
+        private static boolean lighter(DefaultLoadBalancer lb, Member a, double ca, Member b, double cb) {
             long sa = a.costStamp;
             long sb = b.costStamp;
             double la = ca * (a.load() + 1) * b.weight;
@@ -226,7 +231,7 @@ final class LoadPickers {
             } else if (sb - sa > 0) {
                 la *= Member.decay((sb - sa) / (double) lb.ewmaDecayNanos);
             }
-            return la <= lb2 ? a : b;
+            return lb2 < la;
         }
 
         private double load(DefaultLoadBalancer lb, Member m, long now) {

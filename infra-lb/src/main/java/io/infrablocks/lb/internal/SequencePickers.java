@@ -55,10 +55,11 @@ final class SequencePickers {
          * Takes the calling thread's next index in [0, n) and advances it.
          *
          * @param n the period, &gt; 0
+         * @param stripe the calling thread's stripe
          * @return the index
          */
-        int next(int n) {
-            int at = Stripes.offset(Stripes.current());
+        int next(int n, int stripe) {
+            int at = Stripes.offset(stripe);
             int v = (int) SLOT.getOpaque(slots, at);
             if (v >= n || v < 0) {
                 v = Math.floorMod(v, n);
@@ -77,13 +78,13 @@ final class SequencePickers {
         }
 
         @Override
-        Member pick(DefaultLoadBalancer lb, long hash) {
+        Member pick(DefaultLoadBalancer lb, long hash, int stripe) {
             Member[] ms = members;
             int n = ms.length;
             if (n == 0) {
                 return null;
             }
-            int i = cursor.next(n);
+            int i = cursor.next(n, stripe);
             for (int k = 0; k < n; k++) {
                 Member m = ms[i];
                 if (lb.admit(m)) {
@@ -116,13 +117,13 @@ final class SequencePickers {
         }
 
         @Override
-        Member pick(DefaultLoadBalancer lb, long hash) {
+        Member pick(DefaultLoadBalancer lb, long hash, int stripe) {
             Member[] s = schedule;
             int n = s.length;
             if (n == 0) {
                 return null;
             }
-            int i = cursor.next(n);
+            int i = cursor.next(n, stripe);
             Member m = s[i];
             if (lb.admit(m)) {
                 return m;
