@@ -55,6 +55,9 @@ public final class DefaultLoadBalancer implements LoadBalancer {
 
     private static final Logger log = LoggerFactory.getLogger(DefaultLoadBalancer.class);
 
+    /** The longest real-time wait in {@link #awaitDrained} before it re-reads the clock: 10 ms. */
+    static final long DRAIN_POLL_NANOS = 10_000_000L;
+
     static final class Snapshot {
         final Member[] members;
         final Picker picker;
@@ -424,6 +427,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
 
     private void tryEject(Member m, String reason) {
         long duration;
+        int times;
         ejectLock.lock();
         try {
             if ((m.status & (Member.EJECTED | Member.REMOVED)) != 0) {
@@ -449,7 +453,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
                         name, m.endpoint, reason, ejected, total, maxEjectionPercent);
                 return;
             }
-            int times = m.ejections + 1;
+            times = ejections(m, now) + 1;
             m.ejections = times;
             duration = baseEjectionNanos > maxEjectionNanos / times ? maxEjectionNanos : baseEjectionNanos * times;
             m.ejectedUntil = now + duration;
@@ -465,9 +469,24 @@ public final class DefaultLoadBalancer implements LoadBalancer {
                 m.endpoint,
                 duration / 1_000_000,
                 reason,
-                m.ejections);
+                times);
         healthChanged();
         listener.onEjected(m.endpoint, Duration.ofNanos(duration), reason);
+    }
+
+    /**
+     * The member's ejection count after decay: as Envoy's outlier detector lowers a host's ejection
+     * multiplier for every interval it stays healthy, the count drops by one for every whole {@code
+     * baseEjectionTime} since the last ejection ended (computed lazily from the injectable clock, no timer),
+     * so an endpoint that failed once long ago is not ejected for the maximum time at its next failure.
+     */
+    private int ejections(Member m, long now) {
+        int e = m.ejections;
+        long healthy = now - m.ejectedUntil;
+        if (e == 0 || healthy <= 0 || baseEjectionNanos <= 0) {
+            return e;
+        }
+        return (int) Math.max(0, e - healthy / baseEjectionNanos);
     }
 
     private void restore(Member m, long now) {
@@ -603,14 +622,23 @@ public final class DefaultLoadBalancer implements LoadBalancer {
             throw new IllegalStateException("endpoint '" + m.id + "' of load balancer '" + name
                     + "' is not draining; call drain(\"" + m.id + "\") first");
         }
-        long nanos = timeout.toNanos();
+        long nanos;
+        try {
+            nanos = timeout.toNanos();
+        } catch (ArithmeticException e) {
+            nanos = Long.MAX_VALUE;
+        }
+        long start = now();
         drainLock.lock();
         try {
             while (m.inFlight() > 0) {
-                if (nanos <= 0) {
+                long elapsed = now() - start;
+                if (elapsed >= nanos) {
                     return false;
                 }
-                nanos = drained.awaitNanos(nanos);
+                // the deadline is on the injectable clock: wake at least every DRAIN_POLL_NANOS of real time
+                // to re-read it (a virtual clock moves without signalling) and the count
+                drained.awaitNanos(Math.min(nanos - elapsed, DRAIN_POLL_NANOS));
             }
             return true;
         } finally {
@@ -741,7 +769,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         List<EndpointStats> out = new ArrayList<>(ms.length);
         for (Member m : ms) {
             out.add(new EndpointStats(
-                    m.endpoint, status(m, now), m.inFlight(), m.failures, m.ejections, (long) m.cost));
+                    m.endpoint, status(m, now), m.inFlight(), m.failures, ejections(m, now), (long) m.cost));
         }
         return new LoadBalancerStats(name, strategy.name(), panic, sticky == null ? 0 : sticky.size(), out);
     }
