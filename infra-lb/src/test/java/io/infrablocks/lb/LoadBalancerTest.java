@@ -589,6 +589,98 @@ class LoadBalancerTest {
     }
 
     @Test
+    void callsCompletedOnOtherAndShortLivedThreadsBalanceTheInFlightCounts() {
+        assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+            for (String strategy : List.of("round-robin", "p2c-least-connections", "maglev", "least-connections")) {
+                try (LoadBalancer lb = LoadBalancer.builder()
+                        .endpoints(eps(5))
+                        .strategy(Strategy.named(strategy))
+                        .build()) {
+                    // 12 pickers hand every selection to one of 12 completers (more threads than stripes, so
+                    // stripes have owners and non-owners), then 40 short-lived threads pick and complete in
+                    // turn (each new thread may take over a stripe whose owner has terminated)
+                    int pairs = 12;
+                    int perPicker = 5_000;
+                    List<java.util.concurrent.BlockingQueue<Selection>> queues = new ArrayList<>();
+                    List<Thread> threads = new ArrayList<>();
+                    AtomicReference<Throwable> failure = new AtomicReference<>();
+                    CyclicBarrier start = new CyclicBarrier(2 * pairs);
+                    for (int p = 0; p < pairs; p++) {
+                        java.util.concurrent.BlockingQueue<Selection> q =
+                                new java.util.concurrent.ArrayBlockingQueue<>(64);
+                        queues.add(q);
+                        threads.add(new Thread(() -> {
+                            try {
+                                start.await();
+                                for (int i = 0; i < perPicker; i++) {
+                                    q.put(lb.pick(Request.ofHash(i * 0x9E3779B97F4A7C15L)));
+                                }
+                            } catch (Throwable e) {
+                                failure.compareAndSet(null, e);
+                            }
+                        }));
+                        threads.add(new Thread(() -> {
+                            try {
+                                start.await();
+                                for (int i = 0; i < perPicker; i++) {
+                                    q.take().success(1);
+                                }
+                            } catch (Throwable e) {
+                                failure.compareAndSet(null, e);
+                            }
+                        }));
+                    }
+                    for (Thread t : threads) {
+                        t.start();
+                    }
+                    for (Thread t : threads) {
+                        t.join();
+                    }
+                    if (failure.get() != null) {
+                        throw new AssertionError(strategy, failure.get());
+                    }
+                    assertEquals(0, lb.stats().inFlight(), strategy);
+                    Selection open = lb.pick();
+                    for (int k = 0; k < 40; k++) {
+                        Thread t = new Thread(() -> lb.pick().success(1));
+                        t.start();
+                        t.join();
+                    }
+                    assertEquals(1, lb.stats().inFlight(), strategy);
+                    Thread other = new Thread(() -> open.success(1));
+                    other.start();
+                    other.join();
+                    assertEquals(0, lb.stats().inFlight(), strategy);
+                }
+                try (LoadBalancer lb = LoadBalancer.builder()
+                        .endpoints(eps(5))
+                        .strategy(Strategy.named(strategy))
+                        .build()) {
+                    // picked here, completed twice on another thread: the second completion is caught (the
+                    // completing thread's stripe shows more completions than picks, and so does the total)
+                    Selection open = lb.pick();
+                    List<Throwable> outcomes = new ArrayList<>();
+                    Thread other = new Thread(() -> {
+                        for (int k = 0; k < 2; k++) {
+                            try {
+                                open.success(1);
+                                outcomes.add(null);
+                            } catch (Throwable e) {
+                                outcomes.add(e);
+                            }
+                        }
+                    });
+                    other.start();
+                    other.join();
+                    assertEquals(null, outcomes.get(0), strategy);
+                    assertTrue(outcomes.get(1) instanceof IllegalStateException, strategy + ": " + outcomes.get(1));
+                    assertEquals(0, lb.stats().inFlight(), strategy);
+                }
+            }
+        });
+    }
+
+    @Test
     void membershipChangesNeverBreakConcurrentPicks() {
         assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
             try (LoadBalancer lb = LoadBalancer.builder()

@@ -16,14 +16,22 @@ import java.lang.invoke.VarHandle;
  * <p>In-flight count, two forms chosen per strategy. <em>Exact</em> ({@code cells == null}): one {@code
  * inFlight} int changed by atomic add (or CAS against a cap for bounded loads), for the strategies that
  * read every member's count on every pick (least-connections, least response time, bounded loads).
- * <em>Striped</em> (the others): per {@link Stripes stripe} two monotonic counters, picks and completions,
- * each on the stripe's own cache line, so threads that pick and complete on different cores never write
- * the same line (a shared counter costs a cache-line transfer per pick with two threads). The count is
- * {@code Σpicks − Σcompletions} (int arithmetic, exact modulo 2^32); {@link #inFlight()} reads every
- * completion counter before any pick counter, so a completion it counts has its pick counted too (the pick
- * happens-before the completion, and both are volatile read-modify-writes): the result is never below the
+ * <em>Striped</em> (the others): per {@link Stripes stripe} three monotonic counters on the stripe's own
+ * cache line, so threads that pick and complete on different cores never write the same line (a shared
+ * counter costs a cache-line transfer per pick with two threads): picks (atomic add: its full fence
+ * orders the count before the pick re-reads the status, which draining needs), completions by the
+ * stripe's {@link Stripes#owns owner} thread (a plain read and a release store: no atomic instruction),
+ * and completions by other threads of the stripe (atomic add). The count is {@code Σpicks −
+ * Σcompletions} (int arithmetic, exact modulo 2^32); {@link #inFlight()} reads every completion counter
+ * before any pick counter, so a completion it counts has its pick counted too (the pick happens-before the
+ * completion, whose store is a release or a volatile read-modify-write): the result is never below the
  * true count for correct use, so a negative sum proves a selection was completed more often than picked,
- * and draining never sees 0 with a call in flight.
+ * and draining never sees 0 with a call in flight. A completion sums all stripes only when its own stripe
+ * shows more completions than picks, so an extra completion is caught at once when one thread picks and
+ * completes (or when the completing thread's stripe has no picks outstanding), but one made on a thread
+ * whose stripe has other threads' picks outstanding goes unnoticed (the exact counter catches every one). An owner's completion may become visible a moment after
+ * it re-reads the status, so it can miss that the endpoint just started draining; {@code awaitDrained}
+ * re-checks every 10 ms rather than rely on that completion's signal.
  *
  * <p>The peak-EWMA pair ({@code cost}, {@code costStamp}) is updated without a lock, by a racy
  * read-modify-write of two volatiles: two completions on the same endpoint at the same instant may lose one
@@ -75,7 +83,10 @@ public final class Member implements Selection {
     volatile int status;
     /** The exact in-flight count (when {@link #cells} is null). */
     volatile int inFlight;
-    /** Striped pick/completion counters ({@link Stripes}): picks at offset(s), completions at offset(s) + 1. */
+    /**
+     * Striped counters ({@link Stripes}): at offset(s) picks, at offset(s) + 1 the owner's completions, at
+     * offset(s) + 2 other threads' completions.
+     */
     final int[] cells;
 
     volatile int consecutiveFailures;
@@ -179,13 +190,24 @@ public final class Member implements Selection {
             }
             return true;
         }
-        int at = Stripes.offset(Stripes.current());
-        int done = (int) CELL.getAndAdd(c, at + 1, 1) + 1;
-        if ((int) CELL.getVolatile(c, at) - done >= 0 || inFlight() >= 0) {
+        int s = Stripes.current();
+        int at = Stripes.offset(s);
+        boolean owner = Stripes.owns(s);
+        countCompletion(c, at, owner, 1);
+        int net = (int) CELL.getAcquire(c, at) - (int) CELL.getAcquire(c, at + 1) - (int) CELL.getAcquire(c, at + 2);
+        if (net >= 0 || inFlight() >= 0) {
             return true;
         }
-        CELL.getAndAdd(c, at + 1, -1);
+        countCompletion(c, at, owner, -1);
         return false;
+    }
+
+    private static void countCompletion(int[] c, int at, boolean owner, int delta) {
+        if (owner) {
+            CELL.setRelease(c, at + 1, (int) CELL.get(c, at + 1) + delta);
+        } else {
+            CELL.getAndAdd(c, at + 2, delta);
+        }
     }
 
     /** Counts one call completed without the misuse check (a pick backing out). */
@@ -194,7 +216,8 @@ public final class Member implements Selection {
         if (c == null) {
             IN_FLIGHT.getAndAdd(this, -1);
         } else {
-            CELL.getAndAdd(c, Stripes.offset(Stripes.current()) + 1, 1);
+            int s = Stripes.current();
+            countCompletion(c, Stripes.offset(s), Stripes.owns(s), 1);
         }
     }
 
@@ -210,7 +233,7 @@ public final class Member implements Selection {
         }
         int done = 0;
         for (int s = 0; s < Stripes.COUNT; s++) {
-            done += (int) CELL.getVolatile(c, Stripes.offset(s) + 1);
+            done += (int) CELL.getVolatile(c, Stripes.offset(s) + 1) + (int) CELL.getVolatile(c, Stripes.offset(s) + 2);
         }
         int picked = 0;
         for (int s = 0; s < Stripes.COUNT; s++) {
@@ -234,7 +257,7 @@ public final class Member implements Selection {
         int n = 0;
         for (int s = 0; s < Stripes.COUNT; s++) {
             int at = Stripes.offset(s);
-            n += (int) CELL.getOpaque(c, at) - (int) CELL.getOpaque(c, at + 1);
+            n += (int) CELL.getOpaque(c, at) - (int) CELL.getOpaque(c, at + 1) - (int) CELL.getOpaque(c, at + 2);
         }
         return n;
     }

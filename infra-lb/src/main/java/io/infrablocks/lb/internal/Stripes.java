@@ -1,5 +1,8 @@
 package io.infrablocks.lb.internal;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
 /**
  * Per-thread stripes for the hot-path counters (in-flight counts, rotation cursors), so that threads on
  * different cores write different cache lines.
@@ -12,6 +15,13 @@ package io.infrablocks.lb.internal;
  * SequencePickers}), they only share its cache line. Each stripe occupies {@link #PAD} ints (128 bytes,
  * two cache lines, against adjacent-line prefetching) of an {@code int[]}; stripe {@code s} starts at
  * {@code (s + 1) × PAD}, so no stripe shares a line with the array header.
+ *
+ * <p>Ownership: the first thread to use a stripe owns it ({@link #owns}), process-wide, until it dies;
+ * a counter that only the owner writes needs no atomic instruction (a plain read and a release store).
+ * Another thread of the same stripe finds a live owner and takes the shared, atomic path; it takes over
+ * a stripe whose owner has terminated (seen through {@link Thread#isAlive()}, which happens-after
+ * everything the dead owner wrote, then a CAS), so pools that replace their threads keep the fast path.
+ * {@code OWNERS} keeps at most {@link #COUNT} {@code Thread} objects reachable (dead ones until replaced).
  */
 final class Stripes {
 
@@ -28,7 +38,27 @@ final class Stripes {
         MASK = COUNT - 1;
     }
 
+    private static final VarHandle OWNER = MethodHandles.arrayElementVarHandle(Object[].class);
+    /** The owning thread of each stripe, at {@link #offset}. */
+    private static final Object[] OWNERS = new Object[(COUNT + 1) * PAD];
+
     private Stripes() {}
+
+    /**
+     * Whether the calling thread owns stripe {@code s} (its own stripe), claiming it when it is free or its
+     * owner has terminated.
+     *
+     * @param s the calling thread's stripe ({@link #current()})
+     * @return true when only this thread writes the stripe's owner-only counters
+     */
+    static boolean owns(int s) {
+        Thread t = Thread.currentThread();
+        Object o = OWNER.getAcquire(OWNERS, offset(s));
+        if (o == t) {
+            return true;
+        }
+        return (o == null || !((Thread) o).isAlive()) && OWNER.compareAndSet(OWNERS, offset(s), o, t);
+    }
 
     /**
      * The calling thread's stripe.
