@@ -38,12 +38,15 @@ import org.slf4j.LoggerFactory;
  * which also ends expired ejections lazily (no timer thread for passive health).
  *
  * <p><b>Hot path</b> ({@code pick} then {@code success/failure/release}): one volatile read of the
- * snapshot, the picker (see each picker's comment), one atomic add on the member's in-flight count, one
- * re-read of its status (a member that started draining after being chosen is backed out: draining sets
- * the bit then reads in-flight, a pick adds in-flight then reads the bit, so either the pick backs out or
- * {@link #awaitDrained} sees the call), and one atomic add at completion. The returned {@link Selection} is
- * the {@link Member} itself: no allocation. The clock is read only by strategies that need it (EWMA), by
- * sticky sessions, and on slow paths.
+ * snapshot, the picker (see each picker's comment), one atomic add on the member's in-flight count (on the
+ * calling thread's {@link Stripes stripe} for most strategies, see {@link Member}), one re-read of its
+ * status (a member that started draining after being chosen is backed out: draining sets the bit then reads
+ * in-flight, a pick adds in-flight then reads the bit, and the atomic add is a full fence, so either the
+ * pick backs out or {@link #awaitDrained} sees the call), and at completion one store on the stripe (plain
+ * for the stripe's owner thread, an atomic add otherwise). The returned {@link Selection} is the {@link
+ * Member} itself: no allocation. The clock is read at completion by the EWMA strategies (their picks
+ * compare two stamps instead), by sticky sessions, and on slow paths. {@link #awaitDrained} measures its
+ * timeout on the same clock and re-checks at least every {@link #DRAIN_POLL_NANOS} of real time.
  *
  * <p><b>Other state.</b> {@code writeLock} guards {@code byId} and snapshot publication. {@code ejectLock}
  * serializes ejections so the max-ejection-percent cap holds. {@code panic} is recomputed after every
