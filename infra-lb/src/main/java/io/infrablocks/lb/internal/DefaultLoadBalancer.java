@@ -81,7 +81,10 @@ public final class DefaultLoadBalancer implements LoadBalancer {
     private final boolean trackLatency;
     /** Whether a success only counts the completion (no latency tracking, no failure-rate window). */
     private final boolean plainSuccess;
-    /** Whether members count in-flight calls in per-thread stripes (see {@link Member}). */
+    /**
+     * Whether members count in-flight calls in per-thread stripes (see {@link Member}); strategies that
+     * read counts on every pick keep one exact counter.
+     */
     private final boolean striped;
 
     private final int consecutiveFailures;
@@ -124,8 +127,10 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         this.trackLatency = config.strategyName().equals("least-response-time")
                 || config.strategyName().equals("p2c-ewma");
         String sn = config.strategyName();
-        this.striped =
-                !(sn.equals("least-connections") || sn.equals("least-response-time") || sn.equals("bounded-load"));
+        this.striped = !(sn.equals("least-connections")
+                || sn.equals("least-response-time")
+                || sn.equals("bounded-load")
+                || sn.startsWith("p2c"));
         OutlierDetection od = config.outlierDetection();
         this.consecutiveFailures = od.consecutiveFailures();
         this.failureRate = od.failureRateThreshold();

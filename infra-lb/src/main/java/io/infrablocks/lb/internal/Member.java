@@ -15,7 +15,8 @@ import java.lang.invoke.VarHandle;
  *
  * <p>In-flight count, two forms chosen per strategy. <em>Exact</em> ({@code cells == null}): one {@code
  * inFlight} int changed by atomic add (or CAS against a cap for bounded loads), for the strategies that
- * read every member's count on every pick (least-connections, least response time, bounded loads).
+ * read counts on every pick (least-connections, least response time, bounded loads, and the two P2C
+ * strategies: measured, one shared counter per member beats summing the stripes of two candidates).
  * <em>Striped</em> (the others): per {@link Stripes stripe} three monotonic counters on the stripe's own
  * cache line, so threads that pick and complete on different cores never write the same line (a shared
  * counter costs a cache-line transfer per pick with two threads): picks (atomic add: its full fence
