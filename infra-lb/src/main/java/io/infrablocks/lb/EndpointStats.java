@@ -7,7 +7,8 @@ package io.infrablocks.lb;
  * @param status its state
  * @param inFlight picks not yet completed
  * @param failures failed completions since it was added
- * @param ejections how many times passive outlier detection ejected it
+ * @param ejections how many times passive outlier detection ejected it, less one for every whole base
+ *     ejection time it has stayed in service since (the multiplier of its next ejection time)
  * @param costNanos the peak-EWMA latency estimate in nanoseconds (0 before the first sample, or when the
  *     strategy does not track latency)
  */

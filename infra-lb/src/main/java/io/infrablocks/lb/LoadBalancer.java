@@ -113,7 +113,8 @@ public interface LoadBalancer extends AutoCloseable {
      * deploy, undrain or remove).
      *
      * @param endpoint the endpoint (matched by id)
-     * @param timeout the longest to wait
+     * @param timeout the longest to wait, measured on the balancer's clock ({@link Builder#clock}); with a
+     *     virtual clock the waiter re-reads it at least every 10 ms of real time
      * @return true when drained, false when the timeout passed first
      * @throws InterruptedException when interrupted while waiting
      * @throws IllegalArgumentException when no endpoint has that id

@@ -7,7 +7,10 @@ import java.util.Objects;
  * Settings of passive outlier detection, fed by {@link Selection#failure}: an endpoint is ejected after
  * {@code consecutiveFailures} failures in a row, or when its failure rate over a window of at least
  * {@code failureRateMinimumRequests} calls reaches {@code failureRateThreshold}. The n-th ejection of an
- * endpoint lasts {@code n × baseEjectionTime} (capped at {@code maxEjectionTime}), as in Envoy. At most
+ * endpoint lasts {@code n × baseEjectionTime} (capped at {@code maxEjectionTime}), as in Envoy; n decays
+ * like Envoy's ejection multiplier: it drops by one for every whole {@code baseEjectionTime} the endpoint
+ * has stayed in service since its last ejection ended (so {@link EndpointStats#ejections()} reports the
+ * decayed count). At most
  * {@code maxEjectionPercent} of the endpoints are ejected at once, but always at least one may be.
  *
  * <pre>{@code

@@ -38,8 +38,9 @@ public final class Strategy {
     }
 
     /**
-     * Round-robin: endpoints in turn from a shared cursor, ignoring weights (exact in one thread; under
-     * contention two concurrent picks may share a turn, see the README). Pick: O(1).
+     * Round-robin: endpoints in turn, ignoring weights. Each thread has its own rotation (as Envoy keeps one
+     * per worker; threads beyond 2 × CPUs, at most 16, share one racily, see the README), so the rotation is
+     * exact per thread. Pick: O(1).
      *
      * @return the strategy {@code round-robin}
      */
@@ -51,7 +52,8 @@ public final class Strategy {
      * Smooth weighted round-robin as in nginx ({@code ngx_http_upstream_get_peer}, 2012): each step adds
      * every weight to its current value, picks the largest and subtracts the total from it. Weights
      * {5, 1, 1} give {@code a a b a c a a}. The period (total / gcd of the weights) is precomputed into a
-     * schedule walked by a shared cursor, so a pick is O(1) and lock-free.
+     * schedule, walked by one position per thread (exact per thread over every period, as round-robin), so a
+     * pick is O(1) and lock-free.
      *
      * @return the strategy {@code weighted-round-robin}
      */
@@ -194,8 +196,10 @@ public final class Strategy {
     }
 
     /**
-     * Jump consistent hash (Lamping and Veach, "A Fast, Minimal Memory, Consistent Hash Algorithm", 2014):
-     * no table, O(log n) per pick. It is minimal only when endpoints are added or removed at the end of
+     * Jump consistent hash (Lamping and Veach, "A Fast, Minimal Memory, Consistent Hash Algorithm", 2014),
+     * computed as JumpBackHash (Ertl, "JumpBackHash: Say Goodbye to the Modulo Operation to Distribute Keys
+     * Uniformly to Buckets", 2024): the same kind of consistent mapping with integer bit operations only, no
+     * table, O(1) expected per pick. It is minimal only when endpoints are added or removed at the end of
      * the membership order (shards numbered 0..n-1); removing another endpoint renumbers the ones after
      * it. Ignores weights.
      *

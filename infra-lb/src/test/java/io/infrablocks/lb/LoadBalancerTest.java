@@ -259,6 +259,93 @@ class LoadBalancerTest {
         }
     }
 
+    @Test
+    void ejectionCountDecaysOneStepPerBaseEjectionTimeInService() {
+        ManualClock clock = new ManualClock();
+        List<String> events = new ArrayList<>();
+        try (LoadBalancer lb = LoadBalancer.builder()
+                .endpoints(eps(2))
+                .strategy(Strategy.roundRobin())
+                .clock(clock)
+                .outlierDetection(OutlierDetection.builder()
+                        .consecutiveFailures(1)
+                        .baseEjectionTime(Duration.ofSeconds(10))
+                        .maxEjectionTime(Duration.ofSeconds(100))
+                        .maxEjectionPercent(50)
+                        .build())
+                .listener(new LoadBalancerListener() {
+                    @Override
+                    public void onEjected(Endpoint endpoint, Duration duration, String reason) {
+                        events.add(endpoint.id() + " " + duration.toSeconds() + "s");
+                    }
+                })
+                .build()) {
+            // three ejections in a row, each right after the previous one ended: 10 s, 20 s, 30 s
+            failUntilEjected(lb, "e0", 1);
+            clock.advanceMillis(10_000);
+            failUntilEjected(lb, "e0", 1);
+            clock.advanceMillis(20_000);
+            failUntilEjected(lb, "e0", 1);
+            assertEquals(List.of("e0 10s", "e0 20s", "e0 30s"), events);
+            assertEquals(3, lb.stats().endpoints().get(0).ejections());
+            clock.advanceMillis(30_000); // the third ejection ends now
+            assertEquals(3, lb.stats().endpoints().get(0).ejections());
+            clock.advanceMillis(9_999);
+            assertEquals(3, lb.stats().endpoints().get(0).ejections());
+            clock.advanceMillis(1);
+            assertEquals(2, lb.stats().endpoints().get(0).ejections());
+            clock.advanceMillis(10_000);
+            assertEquals(1, lb.stats().endpoints().get(0).ejections());
+            // two base ejection times in service: the next ejection is the second, not the fourth
+            failUntilEjected(lb, "e0", 1);
+            assertEquals("e0 20s", events.get(3));
+            assertEquals(2, lb.stats().endpoints().get(0).ejections());
+            clock.advanceMillis(20_000 + 60_000); // long in service: back to the base time
+            assertEquals(0, lb.stats().endpoints().get(0).ejections());
+            failUntilEjected(lb, "e0", 1);
+            assertEquals(List.of("e0 10s", "e0 20s", "e0 30s", "e0 20s", "e0 10s"), events);
+        }
+    }
+
+    @Test
+    void awaitDrainedTimesOutOnTheInjectedClock() {
+        ManualClock clock = new ManualClock();
+        try (LoadBalancer lb = LoadBalancer.builder()
+                .endpoints(eps(2))
+                .strategy(Strategy.roundRobin())
+                .clock(clock)
+                .build()) {
+            Selection call = lb.pick();
+            assertEquals("e0", call.endpoint().id());
+            lb.drain("e0");
+            CountDownLatch started = new CountDownLatch(1);
+            AtomicReference<Boolean> result = new AtomicReference<>();
+            Thread waiter = new Thread(() -> {
+                started.countDown();
+                try {
+                    // an hour of real time would fail the test's bound: only the injected clock can end it
+                    result.set(lb.awaitDrained(ep("e0"), Duration.ofHours(1)));
+                } catch (InterruptedException e) {
+                    result.set(null);
+                }
+            });
+            assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
+                waiter.start();
+                started.await();
+                // TIMED_WAITING: it read the clock for its start and waits in awaitNanos
+                while (waiter.getState() != Thread.State.TIMED_WAITING) {
+                    Thread.onSpinWait();
+                }
+                clock.advanceMillis(3_600_000);
+                waiter.join();
+            });
+            assertEquals(Boolean.FALSE, result.get());
+            assertEquals(1, lb.stats().endpoints().get(0).inFlight());
+            call.success(1);
+            assertEquals(0, lb.stats().endpoints().get(0).inFlight());
+        }
+    }
+
     private static void failUntilEjected(LoadBalancer lb, String id, int failures) {
         int failed = 0;
         for (int i = 0; i < 100 && failed < failures; i++) {
@@ -499,6 +586,98 @@ class LoadBalancerTest {
                 }
             }
         }
+    }
+
+    @Test
+    void callsCompletedOnOtherAndShortLivedThreadsBalanceTheInFlightCounts() {
+        assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+            for (String strategy : List.of("round-robin", "p2c-least-connections", "maglev", "least-connections")) {
+                try (LoadBalancer lb = LoadBalancer.builder()
+                        .endpoints(eps(5))
+                        .strategy(Strategy.named(strategy))
+                        .build()) {
+                    // 12 pickers hand every selection to one of 12 completers (more threads than stripes, so
+                    // stripes have owners and non-owners), then 40 short-lived threads pick and complete in
+                    // turn (each new thread may take over a stripe whose owner has terminated)
+                    int pairs = 12;
+                    int perPicker = 5_000;
+                    List<java.util.concurrent.BlockingQueue<Selection>> queues = new ArrayList<>();
+                    List<Thread> threads = new ArrayList<>();
+                    AtomicReference<Throwable> failure = new AtomicReference<>();
+                    CyclicBarrier start = new CyclicBarrier(2 * pairs);
+                    for (int p = 0; p < pairs; p++) {
+                        java.util.concurrent.BlockingQueue<Selection> q =
+                                new java.util.concurrent.ArrayBlockingQueue<>(64);
+                        queues.add(q);
+                        threads.add(new Thread(() -> {
+                            try {
+                                start.await();
+                                for (int i = 0; i < perPicker; i++) {
+                                    q.put(lb.pick(Request.ofHash(i * 0x9E3779B97F4A7C15L)));
+                                }
+                            } catch (Throwable e) {
+                                failure.compareAndSet(null, e);
+                            }
+                        }));
+                        threads.add(new Thread(() -> {
+                            try {
+                                start.await();
+                                for (int i = 0; i < perPicker; i++) {
+                                    q.take().success(1);
+                                }
+                            } catch (Throwable e) {
+                                failure.compareAndSet(null, e);
+                            }
+                        }));
+                    }
+                    for (Thread t : threads) {
+                        t.start();
+                    }
+                    for (Thread t : threads) {
+                        t.join();
+                    }
+                    if (failure.get() != null) {
+                        throw new AssertionError(strategy, failure.get());
+                    }
+                    assertEquals(0, lb.stats().inFlight(), strategy);
+                    Selection open = lb.pick();
+                    for (int k = 0; k < 40; k++) {
+                        Thread t = new Thread(() -> lb.pick().success(1));
+                        t.start();
+                        t.join();
+                    }
+                    assertEquals(1, lb.stats().inFlight(), strategy);
+                    Thread other = new Thread(() -> open.success(1));
+                    other.start();
+                    other.join();
+                    assertEquals(0, lb.stats().inFlight(), strategy);
+                }
+                try (LoadBalancer lb = LoadBalancer.builder()
+                        .endpoints(eps(5))
+                        .strategy(Strategy.named(strategy))
+                        .build()) {
+                    // picked here, completed twice on another thread: the second completion is caught (the
+                    // completing thread's stripe shows more completions than picks, and so does the total)
+                    Selection open = lb.pick();
+                    List<Throwable> outcomes = new ArrayList<>();
+                    Thread other = new Thread(() -> {
+                        for (int k = 0; k < 2; k++) {
+                            try {
+                                open.success(1);
+                                outcomes.add(null);
+                            } catch (Throwable e) {
+                                outcomes.add(e);
+                            }
+                        }
+                    });
+                    other.start();
+                    other.join();
+                    assertEquals(null, outcomes.get(0), strategy);
+                    assertTrue(outcomes.get(1) instanceof IllegalStateException, strategy + ": " + outcomes.get(1));
+                    assertEquals(0, lb.stats().inFlight(), strategy);
+                }
+            }
+        });
     }
 
     @Test

@@ -38,12 +38,15 @@ import org.slf4j.LoggerFactory;
  * which also ends expired ejections lazily (no timer thread for passive health).
  *
  * <p><b>Hot path</b> ({@code pick} then {@code success/failure/release}): one volatile read of the
- * snapshot, the picker (see each picker's comment), one atomic add on the member's in-flight count, one
- * re-read of its status (a member that started draining after being chosen is backed out: draining sets
- * the bit then reads in-flight, a pick adds in-flight then reads the bit, so either the pick backs out or
- * {@link #awaitDrained} sees the call), and one atomic add at completion. The returned {@link Selection} is
- * the {@link Member} itself: no allocation. The clock is read only by strategies that need it (EWMA), by
- * sticky sessions, and on slow paths.
+ * snapshot, the picker (see each picker's comment), one atomic add on the member's in-flight count (on the
+ * calling thread's {@link Stripes stripe} for most strategies, see {@link Member}), one re-read of its
+ * status (a member that started draining after being chosen is backed out: draining sets the bit then reads
+ * in-flight, a pick adds in-flight then reads the bit, and the atomic add is a full fence, so either the
+ * pick backs out or {@link #awaitDrained} sees the call), and at completion one store on the stripe (plain
+ * for the stripe's owner thread, an atomic add otherwise). The returned {@link Selection} is the {@link
+ * Member} itself: no allocation. The clock is read at completion by the EWMA strategies (their picks
+ * compare two stamps instead), by sticky sessions, and on slow paths. {@link #awaitDrained} measures its
+ * timeout on the same clock and re-checks at least every {@link #DRAIN_POLL_NANOS} of real time.
  *
  * <p><b>Other state.</b> {@code writeLock} guards {@code byId} and snapshot publication. {@code ejectLock}
  * serializes ejections so the max-ejection-percent cap holds. {@code panic} is recomputed after every
@@ -54,6 +57,9 @@ import org.slf4j.LoggerFactory;
 public final class DefaultLoadBalancer implements LoadBalancer {
 
     private static final Logger log = LoggerFactory.getLogger(DefaultLoadBalancer.class);
+
+    /** The longest real-time wait in {@link #awaitDrained} before it re-reads the clock: 10 ms. */
+    static final long DRAIN_POLL_NANOS = 10_000_000L;
 
     static final class Snapshot {
         final Member[] members;
@@ -73,6 +79,13 @@ public final class DefaultLoadBalancer implements LoadBalancer {
     private final LoadBalancerListener listener;
     final long ewmaDecayNanos;
     private final boolean trackLatency;
+    /** Whether a success only counts the completion (no latency tracking, no failure-rate window). */
+    private final boolean plainSuccess;
+    /**
+     * Whether members count in-flight calls in per-thread stripes (see {@link Member}); strategies that
+     * read counts on every pick keep one exact counter.
+     */
+    private final boolean striped;
 
     private final int consecutiveFailures;
     private final double failureRate;
@@ -113,6 +126,11 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         this.ewmaDecayNanos = config.ewmaDecayNanos();
         this.trackLatency = config.strategyName().equals("least-response-time")
                 || config.strategyName().equals("p2c-ewma");
+        String sn = config.strategyName();
+        this.striped = !(sn.equals("least-connections")
+                || sn.equals("least-response-time")
+                || sn.equals("bounded-load")
+                || sn.startsWith("p2c"));
         OutlierDetection od = config.outlierDetection();
         this.consecutiveFailures = od.consecutiveFailures();
         this.failureRate = od.failureRateThreshold();
@@ -123,11 +141,12 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         this.maxEjectionPercent = od.maxEjectionPercent();
         this.panicThreshold = config.panicThreshold();
         this.slowStartNanos = config.slowStartNanos();
+        this.plainSuccess = !trackLatency && !(failureRate > 0);
         this.sticky = config.stickyMaxEntries() > 0
                 ? new StickyTable(config.stickyMaxEntries(), config.stickyTtlNanos())
                 : null;
         for (Endpoint e : config.endpoints()) {
-            byId.put(e.id(), new Member(this, e));
+            byId.put(e.id(), new Member(this, e, striped));
         }
         writeLock.lock();
         try {
@@ -215,13 +234,14 @@ public final class DefaultLoadBalancer implements LoadBalancer {
     }
 
     private Member select(Snapshot s, Picker p, long hash) {
+        int stripe = Stripes.current();
         for (int attempt = 0; ; attempt++) {
-            Member m = p.pick(this, hash);
+            Member m = p.pick(this, hash, stripe);
             if (m == null) {
                 throw noAvailable(s);
             }
             if (!p.acquires) {
-                Member.IN_FLIGHT.getAndAdd(m, 1);
+                m.acquire(stripe);
             }
             if ((m.status & (Member.DRAINING | Member.REMOVED)) == 0) {
                 return m;
@@ -239,7 +259,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         if (b != null && now - b.expiresAt < 0) {
             Member old = b.member;
             if (usable(old)) {
-                Member.IN_FLIGHT.getAndAdd(old, 1);
+                old.acquire(Stripes.current());
                 if ((old.status & (Member.DRAINING | Member.REMOVED)) == 0) {
                     b.expiresAt = now + sticky.ttlNanos;
                     return old;
@@ -337,7 +357,16 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         if (latencyNanos < 0) {
             throw new IllegalArgumentException("latencyNanos must be >= 0 but was " + latencyNanos);
         }
-        int left = decrement(m);
+        decrement(m);
+        if (ok && plainSuccess) {
+            if (m.consecutiveFailures != 0) {
+                m.consecutiveFailures = 0;
+            }
+            if ((m.status & Member.DRAINING) != 0) {
+                drainProgress(m);
+            }
+            return;
+        }
         if (trackLatency) {
             long now = now();
             m.observe(now, ok ? latencyNanos : Math.max(latencyNanos, (long) m.cost));
@@ -352,31 +381,34 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         } else {
             onFailure(m);
         }
-        if (left == 0 && (m.status & Member.DRAINING) != 0) {
-            signalDrained();
+        if ((m.status & Member.DRAINING) != 0) {
+            drainProgress(m);
         }
     }
 
     void release(Member m) {
-        int left = decrement(m);
-        if (left == 0 && (m.status & Member.DRAINING) != 0) {
-            signalDrained();
+        decrement(m);
+        if ((m.status & Member.DRAINING) != 0) {
+            drainProgress(m);
         }
     }
 
-    private int decrement(Member m) {
-        int left = (int) Member.IN_FLIGHT.getAndAdd(m, -1) - 1;
-        if (left < 0) {
-            Member.IN_FLIGHT.getAndAdd(m, 1);
+    private void decrement(Member m) {
+        if (!m.releaseChecked()) {
             throw new IllegalStateException("endpoint '" + m.id + "' of load balancer '" + name
                     + "' has no call in flight: a selection was completed more times than it was picked");
         }
-        return left;
     }
 
     private void backOut(Member m) {
-        int left = (int) Member.IN_FLIGHT.getAndAdd(m, -1) - 1;
-        if (left == 0 && (m.status & Member.DRAINING) != 0) {
+        m.uncount();
+        if ((m.status & Member.DRAINING) != 0) {
+            drainProgress(m);
+        }
+    }
+
+    private void drainProgress(Member m) {
+        if (m.inFlight() <= 0) {
             signalDrained();
         }
     }
@@ -403,6 +435,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
 
     private void tryEject(Member m, String reason) {
         long duration;
+        int times;
         ejectLock.lock();
         try {
             if ((m.status & (Member.EJECTED | Member.REMOVED)) != 0) {
@@ -428,7 +461,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
                         name, m.endpoint, reason, ejected, total, maxEjectionPercent);
                 return;
             }
-            int times = m.ejections + 1;
+            times = ejections(m, now) + 1;
             m.ejections = times;
             duration = baseEjectionNanos > maxEjectionNanos / times ? maxEjectionNanos : baseEjectionNanos * times;
             m.ejectedUntil = now + duration;
@@ -444,9 +477,24 @@ public final class DefaultLoadBalancer implements LoadBalancer {
                 m.endpoint,
                 duration / 1_000_000,
                 reason,
-                m.ejections);
+                times);
         healthChanged();
         listener.onEjected(m.endpoint, Duration.ofNanos(duration), reason);
+    }
+
+    /**
+     * The member's ejection count after decay: as Envoy's outlier detector lowers a host's ejection
+     * multiplier for every interval it stays healthy, the count drops by one for every whole {@code
+     * baseEjectionTime} since the last ejection ended (computed lazily from the injectable clock, no timer),
+     * so an endpoint that failed once long ago is not ejected for the maximum time at its next failure.
+     */
+    private int ejections(Member m, long now) {
+        int e = m.ejections;
+        long healthy = now - m.ejectedUntil;
+        if (e == 0 || healthy <= 0 || baseEjectionNanos <= 0) {
+            return e;
+        }
+        return (int) Math.max(0, e - healthy / baseEjectionNanos);
     }
 
     private void restore(Member m, long now) {
@@ -554,7 +602,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
     public void drain(String id) {
         Member m = member(id);
         if (m.setBits(Member.DRAINING)) {
-            log.info("load balancer '{}' draining {} ({} in flight)", name, m.endpoint, m.inFlight);
+            log.info("load balancer '{}' draining {} ({} in flight)", name, m.endpoint, m.inFlight());
             healthChanged();
         }
     }
@@ -582,14 +630,23 @@ public final class DefaultLoadBalancer implements LoadBalancer {
             throw new IllegalStateException("endpoint '" + m.id + "' of load balancer '" + name
                     + "' is not draining; call drain(\"" + m.id + "\") first");
         }
-        long nanos = timeout.toNanos();
+        long nanos;
+        try {
+            nanos = timeout.toNanos();
+        } catch (ArithmeticException e) {
+            nanos = Long.MAX_VALUE;
+        }
+        long start = now();
         drainLock.lock();
         try {
-            while (m.inFlight > 0) {
-                if (nanos <= 0) {
+            while (m.inFlight() > 0) {
+                long elapsed = now() - start;
+                if (elapsed >= nanos) {
                     return false;
                 }
-                nanos = drained.awaitNanos(nanos);
+                // the deadline is on the injectable clock: wake at least every DRAIN_POLL_NANOS of real time
+                // to re-read it (a virtual clock moves without signalling) and the count
+                drained.awaitNanos(Math.min(nanos - elapsed, DRAIN_POLL_NANOS));
             }
             return true;
         } finally {
@@ -637,7 +694,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
                 throw new IllegalArgumentException(
                         "load balancer '" + name + "' already has an endpoint '" + endpoint.id() + "'");
             }
-            m = new Member(this, endpoint);
+            m = new Member(this, endpoint, striped);
             if (slowStartNanos > 0) {
                 m.slowStartBegin = now();
                 m.status = Member.SLOW_START;
@@ -719,7 +776,8 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         Member[] ms = snapshot.members;
         List<EndpointStats> out = new ArrayList<>(ms.length);
         for (Member m : ms) {
-            out.add(new EndpointStats(m.endpoint, status(m, now), m.inFlight, m.failures, m.ejections, (long) m.cost));
+            out.add(new EndpointStats(
+                    m.endpoint, status(m, now), m.inFlight(), m.failures, ejections(m, now), (long) m.cost));
         }
         return new LoadBalancerStats(name, strategy.name(), panic, sticky == null ? 0 : sticky.size(), out);
     }

@@ -57,7 +57,7 @@ final class HashPickers {
         }
 
         @Override
-        Member pick(DefaultLoadBalancer lb, long hash) {
+        Member pick(DefaultLoadBalancer lb, long hash, int stripe) {
             Member[] ms = members;
             int n = ms.length;
             if (n == 0) {
@@ -130,7 +130,7 @@ final class HashPickers {
         }
 
         @Override
-        Member pick(DefaultLoadBalancer lb, long hash) {
+        Member pick(DefaultLoadBalancer lb, long hash, int stripe) {
             long[] ps = points;
             int len = ps.length;
             if (len == 0) {
@@ -155,18 +155,37 @@ final class HashPickers {
      * (offset_i + j × skip_i) mod M} with offset and skip from two hashes of its id; members take turns
      * claiming their next free preferred slot until the prime-sized table is full. Weights set the turns:
      * each round a member earns weight/maxWeight turns. A pick is one multiply-shift and one array read;
-     * failover walks to the next slot (a pseudo-random other member). Build: O(M log M) expected.
+     * failover walks to the next slot (a pseudo-random other member). Build: O(M log M) expected. With at
+     * most 65535 members the table holds {@code char}s (2 bytes a slot: 128 KB for the default 65537
+     * slots, so more of it stays in the L2 cache), else {@code int}s.
      */
     static final class Maglev extends Picker implements Walk {
+        /** Member index per slot when there are more than 65535 members, else null. */
         private final int[] table;
+        /** Member index per slot with at most 65535 members, else null. */
+        private final char[] small;
 
         Maglev(Member[] members, int tableSize) {
             super(members, true, false);
+            int[] t = build(members, tableSize);
+            if (members.length <= 0xFFFF) {
+                small = new char[t.length];
+                for (int i = 0; i < t.length; i++) {
+                    small[i] = (char) t[i];
+                }
+                table = null;
+            } else {
+                small = null;
+                table = t;
+            }
+        }
+
+        private static int[] build(Member[] members, int tableSize) {
             int n = members.length;
             int size = tableSize;
-            table = new int[n == 0 ? 0 : size];
+            int[] table = new int[n == 0 ? 0 : size];
             if (n == 0) {
-                return;
+                return table;
             }
             Arrays.fill(table, -1);
             int[] position = new int[n];
@@ -207,32 +226,42 @@ final class HashPickers {
                     }
                 }
             }
+            return table;
         }
 
         @Override
         public int start(long hash) {
-            return reduce(hash, table.length);
+            return reduce(hash, length());
         }
 
         @Override
         public int length() {
-            return table.length;
+            return small != null ? small.length : table.length;
         }
 
         @Override
         public Member at(int position) {
-            return members[table[position]];
+            return members[small != null ? small[position] : table[position]];
         }
 
         @Override
-        Member pick(DefaultLoadBalancer lb, long hash) {
-            int[] t = table;
-            int len = t.length;
-            if (len == 0) {
-                return null;
+        Member pick(DefaultLoadBalancer lb, long hash, int stripe) {
+            char[] sm = small;
+            Member m;
+            int i;
+            int len;
+            if (sm != null) {
+                len = sm.length;
+                if (len == 0) {
+                    return null;
+                }
+                i = reduce(hash, len);
+                m = members[sm[i]];
+            } else {
+                len = table.length;
+                i = reduce(hash, len);
+                m = members[table[i]];
             }
-            int i = reduce(hash, len);
-            Member m = members[t[i]];
             if (lb.usable(m)) {
                 return m;
             }
@@ -241,7 +270,7 @@ final class HashPickers {
                 if (++i == len) {
                     i = 0;
                 }
-                m = members[t[i]];
+                m = at(i);
                 if (lb.usable(m)) {
                     return m;
                 }
@@ -275,7 +304,7 @@ final class HashPickers {
         }
 
         @Override
-        Member pick(DefaultLoadBalancer lb, long hash) {
+        Member pick(DefaultLoadBalancer lb, long hash, int stripe) {
             Member[] ms = members;
             Member best = null;
             if (weights == null) {
@@ -304,28 +333,93 @@ final class HashPickers {
     }
 
     /**
-     * Jump consistent hash (Lamping and Veach 2014): O(log n) arithmetic, no table; maps to a position
-     * in membership order, so it is minimal only for additions and removals at the end. Failover
-     * rehashes the key (up to 8 times), then scans.
+     * Jump consistent hashing in Ertl's division-free form, JumpBackHash (O. Ertl, "JumpBackHash: Say Goodbye
+     * to the Modulo Operation to Distribute Keys Uniformly to Buckets", Software: Practice and Experience
+     * 2025, arXiv:2403.18682), which yields the same kind of mapping as Lamping and Veach's jump consistent
+     * hash (arXiv:1406.2294): uniform over n buckets, and growing n to n + 1 moves exactly the keys that go
+     * to the new bucket n. It maps to a position in membership order, so it is minimal only for additions
+     * and removals at the end. Failover rehashes the key (up to 8 times), then scans.
+     *
+     * <p>The idea: seen as a random process over growing n, a key "jumps" to bucket i with probability
+     * 1/(i + 1), and its bucket for n is its last jump below n. Group buckets by bit length, level k being
+     * [2^k, 2^(k+1)): a level holds at least one jump with probability exactly 1/2, and its last jump is
+     * uniform over the level. So one random bit per level (here, the key's low hash bits) says which levels
+     * have a jump; the highest such level below n gives the answer, uniform within the level. Only the top
+     * level can overshoot (candidate &ge; n); then the previous jump is uniform below the candidate, which
+     * the loop samples by rejection over the level's range until it lands below n (in the level: the answer;
+     * below it: the next lower level with a jump). Candidate bits for level k are a fixed function of the key
+     * and k (disjoint fields of the high hash bits up to level 7, a per-level mix above), independent of the
+     * walk, which is what makes the mapping consistent across n. Cost up to 256 buckets: a few bit
+     * operations, plus one 64-bit mix per rejection round when the top level overshoots (probability below
+     * 1/2, fewer than 1 round expected); no division or floating point.
      */
     static final class Jump extends Picker {
         Jump(Member[] members) {
             super(members, true, false);
         }
 
-        static int bucket(long key, int buckets) {
-            long b = -1;
-            long j = 0;
-            while (j < buckets) {
-                b = j;
-                key = key * 2862933555777941757L + 1;
-                j = (long) ((b + 1) * ((double) (1L << 31) / (double) ((key >>> 33) + 1)));
+        /**
+         * The bucket of {@code hash} among {@code n}.
+         *
+         * @param hash a well-mixed 64-bit hash
+         * @param n the number of buckets, &gt; 0
+         * @return the bucket in [0, n)
+         */
+        static int bucket(long hash, int n) {
+            if (n <= 1) {
+                return 0;
             }
-            return (int) b;
+            int levels = (int) hash & (-1 >>> Integer.numberOfLeadingZeros(n - 1));
+            if (levels == 0) {
+                return 0;
+            }
+            int low = Integer.highestOneBit(levels);
+            int b = low | candidate(hash, low);
+            if (b < n) {
+                return b;
+            }
+            // the top level overshot: walk back by rejection sampling over [0, 2 × low)
+            int range = (low << 1) - 1;
+            long state = hash ^ 0xA54FF53A5F1D36F1L;
+            for (; ; ) {
+                state += 0x9E3779B97F4A7C15L;
+                long r = Request.mix(state);
+                int c = (int) r & range;
+                if (c < low) {
+                    break;
+                }
+                if (c < n) {
+                    return c;
+                }
+                c = (int) (r >>> 32) & range;
+                if (c < low) {
+                    break;
+                }
+                if (c < n) {
+                    return c;
+                }
+            }
+            levels ^= low;
+            if (levels == 0) {
+                return 0;
+            }
+            low = Integer.highestOneBit(levels);
+            return low | candidate(hash, low); // below the top level, always < n
+        }
+
+        /** Uniform bits below {@code level} (a power of two), a fixed function of the key and the level. */
+        private static int candidate(long hash, int level) {
+            int k = Integer.numberOfTrailingZeros(level);
+            if (k <= 7) {
+                // level k uses bits [32 + k(k-1)/2, 32 + k(k+1)/2) of the hash, disjoint for k = 1..7 (bits
+                // 32..59), while the level bits are the low 31: up to 256 buckets, no mixing at all
+                return (int) (hash >>> (32 + (k * (k - 1) >> 1))) & (level - 1);
+            }
+            return (int) Request.mix(hash + k * 0xD1B54A32D192ED03L) & (level - 1);
         }
 
         @Override
-        Member pick(DefaultLoadBalancer lb, long hash) {
+        Member pick(DefaultLoadBalancer lb, long hash, int stripe) {
             Member[] ms = members;
             int n = ms.length;
             if (n == 0) {
@@ -369,13 +463,13 @@ final class HashPickers {
         }
 
         @Override
-        Member pick(DefaultLoadBalancer lb, long hash) {
+        Member pick(DefaultLoadBalancer lb, long hash, int stripe) {
             Member[] ms = members;
             long total = 0;
             int usable = 0;
             for (Member m : ms) {
                 if (lb.usable(m)) {
-                    total += m.inFlight;
+                    total += m.inFlight();
                     usable++;
                 }
             }
@@ -396,7 +490,7 @@ final class HashPickers {
             }
             Member best = null;
             for (Member m : ms) {
-                if (lb.usable(m) && (best == null || m.inFlight < best.inFlight)) {
+                if (lb.usable(m) && (best == null || m.inFlight() < best.inFlight())) {
                     best = m;
                 }
             }

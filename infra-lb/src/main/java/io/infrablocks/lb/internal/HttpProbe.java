@@ -15,9 +15,16 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code GET http://host:port<path>} with {@link HttpClient}; a 2xx or 3xx status is healthy. The client's
- * executor takes its threads from the balancer's factory (JDK 17's client also starts one selector thread
- * of its own, which ends when the client is unreachable).
+ * {@code GET http://host:port<path>} with {@link HttpClient}; a 2xx or 3xx status is healthy.
+ *
+ * <p>Threads: the client's executor takes its threads from the balancer's {@link ThreadFactory}. The
+ * client also runs one selector thread that no public API lets us supply: the JDK creates it itself
+ * (named {@code HttpClient-<n>-SelectorManager}, a daemon) on every JDK from 11 to at least 25, so it is
+ * the one thread of the balancer that does not come from the factory and is not named {@code infra-lb-…}.
+ * On JDK 21 and later {@link #close()} calls {@code HttpClient.shutdownNow()} (looked up reflectively, as
+ * we compile for 17), which ends it at once; on JDK 17 to 20, which have no such method, it ends by itself
+ * once the closed client is unreachable and collected (it polls for that), so it can outlive {@code
+ * close()} until the next garbage collection, idle.
  */
 public final class HttpProbe implements HealthProbe {
 
@@ -67,7 +74,11 @@ public final class HttpProbe implements HealthProbe {
 
     @Override
     public synchronized void close() {
+        HttpClient c = client;
         client = null;
+        if (c != null) {
+            shutdownNow(c);
+        }
         if (executor != null) {
             executor.shutdownNow();
             try {
@@ -76,6 +87,17 @@ public final class HttpProbe implements HealthProbe {
                 Thread.currentThread().interrupt();
             }
             executor = null;
+        }
+    }
+
+    /** {@code HttpClient.shutdownNow()} where the JDK has it (21+); nothing on 17 to 20. */
+    private static void shutdownNow(HttpClient c) {
+        try {
+            HttpClient.class.getMethod("shutdownNow").invoke(c);
+        } catch (NoSuchMethodException e) {
+            // JDK 17 to 20: the selector thread ends once the client is collected
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            // a failed shutdown leaves only an idle daemon thread behind; nothing to report to the caller
         }
     }
 

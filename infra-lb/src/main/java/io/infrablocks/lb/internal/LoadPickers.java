@@ -13,7 +13,10 @@ package io.infrablocks.lb.internal;
  * <p>Least-connections and least response time scan all members from a random start (random tie
  * breaking): O(n). Power of two choices (Mitzenmacher 2001) draws two distinct members (uniformly from
  * one random long; with unequal weights in proportion to weight, from a slot table, so a slow low-weight
- * pair is rarely the only choice) and keeps the lighter: O(1); if one of the two is refused the other is taken, if both are, it
+ * pair is rarely the only choice) and keeps the lighter: O(1). Comparing two peak-EWMA loads needs no
+ * clock read: decaying both to now multiplies both by the same factor, so only the older estimate is
+ * decayed, by the gap between the two stamps (the clock is read only when a member has no sample yet or
+ * is in slow start). If one of the two is refused the other is taken, if both are, it
  * draws again (4 times) and then scans. All reads are racy snapshots of atomics: no lock, no allocation.
  */
 final class LoadPickers {
@@ -37,7 +40,7 @@ final class LoadPickers {
 
     static double ewmaLoad(Member m, long now) {
         double c = m.cost(now);
-        int pending = m.inFlight;
+        int pending = m.load();
         if (c == 0) {
             return pending == 0 ? 0 : PENALTY + pending;
         }
@@ -58,7 +61,7 @@ final class LoadPickers {
         }
 
         @Override
-        Member pick(DefaultLoadBalancer lb, long hash) {
+        Member pick(DefaultLoadBalancer lb, long hash, int stripe) {
             Member[] ms = members;
             int n = ms.length;
             if (n == 0) {
@@ -71,7 +74,7 @@ final class LoadPickers {
             for (int k = 0; k < n; k++) {
                 Member m = ms[i];
                 if (lb.usable(m)) {
-                    double load = (ewma ? ewmaLoad(m, now) : m.inFlight + 1)
+                    double load = (ewma ? ewmaLoad(m, now) : m.load() + 1)
                             * (m.status == 0 ? inverseWeight[i] : 1 / lb.weightOf(m));
                     if (best == null || load < bestLoad) {
                         best = m;
@@ -139,13 +142,12 @@ final class LoadPickers {
         }
 
         @Override
-        Member pick(DefaultLoadBalancer lb, long hash) {
+        Member pick(DefaultLoadBalancer lb, long hash, int stripe) {
             Member[] ms = members;
             int n = ms.length;
             if (n <= 1) {
                 return n == 1 && lb.usable(ms[0]) ? ms[0] : null;
             }
-            long now = ewma ? lb.now() : 0;
             for (int attempt = 0; attempt < 4; attempt++) {
                 int i;
                 int j;
@@ -170,13 +172,24 @@ final class LoadPickers {
                 }
                 Member a = ms[i];
                 Member b = ms[j];
+                if ((a.status | b.status) == 0) {
+                    if (!ewma) {
+                        // in flight per weight, cross-multiplied (no division), and the choice made without a
+                        // branch (it is a coin flip between equal loads, which a branch would mispredict)
+                        long la = (long) (a.load() + 1) * b.weight;
+                        long lb2 = (long) (b.load() + 1) * a.weight;
+                        return ms[i + ((j - i) & (int) ((lb2 - la) >> 63))];
+                    }
+                    double ca = a.cost;
+                    double cb = b.cost;
+                    if (ca > 0 && cb > 0) {
+                        return ms[lighter(lb, a, ca, b, cb) ? j : i];
+                    }
+                }
                 boolean ua = lb.usable(a);
                 boolean ub = lb.usable(b);
                 if (ua && ub) {
-                    if (!ewma && (a.status | b.status) == 0) {
-                        // in flight per weight, cross-multiplied: no division on the common path
-                        return (long) (a.inFlight + 1) * b.weight <= (long) (b.inFlight + 1) * a.weight ? a : b;
-                    }
+                    long now = lb.now();
                     return load(lb, a, now) <= load(lb, b, now) ? a : b;
                 }
                 if (ua) {
@@ -186,6 +199,7 @@ final class LoadPickers {
                     return b;
                 }
             }
+            long now = ewma ? lb.now() : 0;
             Member best = null;
             double bestLoad = Double.MAX_VALUE;
             for (Member m : ms) {
@@ -200,11 +214,31 @@ final class LoadPickers {
             return best;
         }
 
+        /**
+         * Compares two peak-EWMA loads without reading the clock: both costs decay by the same factor from
+         * the later of the two stamps to now, so only the older one is decayed, by the gap between the
+         * stamps. Weights are cross-multiplied. Both members healthy, both costs positive.
+         *
+         * @return whether b is strictly lighter than a
+         */
+        private static boolean lighter(DefaultLoadBalancer lb, Member a, double ca, Member b, double cb) {
+            long sa = a.costStamp;
+            long sb = b.costStamp;
+            double la = ca * (a.load() + 1) * b.weight;
+            double lb2 = cb * (b.load() + 1) * a.weight;
+            if (sa - sb > 0) {
+                lb2 *= Member.decay((sa - sb) / (double) lb.ewmaDecayNanos);
+            } else if (sb - sa > 0) {
+                la *= Member.decay((sb - sa) / (double) lb.ewmaDecayNanos);
+            }
+            return lb2 < la;
+        }
+
         private double load(DefaultLoadBalancer lb, Member m, long now) {
             if (ewma) {
                 return ewmaLoad(m, now) / lb.weightOf(m);
             }
-            return (m.inFlight + 1) / lb.weightOf(m);
+            return (m.load() + 1) / lb.weightOf(m);
         }
     }
 }

@@ -11,10 +11,34 @@ import java.lang.invoke.VarHandle;
  * returns (so a pick allocates nothing).
  *
  * <p>Concurrency: {@code status} is a set of bits changed by CAS ({@link #setBits}, {@link #clearBits});
- * 0 means healthy and attached, so the hot path tests one volatile int. {@code inFlight} changes only by
- * atomic add (or CAS for bounded loads). The peak-EWMA pair ({@code cost}, {@code costStamp}) is written
- * under this object's monitor (short, non-blocking) and read racily by pickers: a torn pair only skews
- * one decay. The failure-rate window is guarded by the monitor too. Everything else is volatile and
+ * 0 means healthy and attached, so the hot path tests one volatile int.
+ *
+ * <p>In-flight count, two forms chosen per strategy. <em>Exact</em> ({@code cells == null}): one {@code
+ * inFlight} int changed by atomic add (or CAS against a cap for bounded loads), for the strategies that
+ * read counts on every pick (least-connections, least response time, bounded loads, and the two P2C
+ * strategies: measured, one shared counter per member beats summing the stripes of two candidates).
+ * <em>Striped</em> (the others): per {@link Stripes stripe} three monotonic counters on the stripe's own
+ * cache line, so threads that pick and complete on different cores never write the same line (a shared
+ * counter costs a cache-line transfer per pick with two threads): picks (atomic add: its full fence
+ * orders the count before the pick re-reads the status, which draining needs), completions by the
+ * stripe's {@link Stripes#owns owner} thread (a plain read and a release store: no atomic instruction),
+ * and completions by other threads of the stripe (atomic add). The count is {@code Σpicks −
+ * Σcompletions} (int arithmetic, exact modulo 2^32); {@link #inFlight()} reads every completion counter
+ * before any pick counter, so a completion it counts has its pick counted too (the pick happens-before the
+ * completion, whose store is a release or a volatile read-modify-write): the result is never below the
+ * true count for correct use, so a negative sum proves a selection was completed more often than picked,
+ * and draining never sees 0 with a call in flight. A completion sums all stripes only when its own stripe
+ * shows more completions than picks, so an extra completion is caught at once when one thread picks and
+ * completes (or when the completing thread's stripe has no picks outstanding), but one made on a thread
+ * whose stripe has other threads' picks outstanding goes unnoticed (the exact counter catches every one). An owner's completion may become visible a moment after
+ * it re-reads the status, so it can miss that the endpoint just started draining; {@code awaitDrained}
+ * re-checks every 10 ms rather than rely on that completion's signal.
+ *
+ * <p>The peak-EWMA pair ({@code cost}, {@code costStamp}) is updated without a lock, by a racy
+ * read-modify-write of two volatiles: two completions on the same endpoint at the same instant may lose one
+ * of the two samples, and a reader may see a torn pair, which skews one decay; the estimator tolerates
+ * both (Finagle takes a monitor here, which with two threads costs more than the rest of the completion).
+ * The stamp only moves forward. The failure-rate window is guarded by this object's monitor. Everything else is volatile and
  * written on rare paths.
  */
 public final class Member implements Selection {
@@ -34,6 +58,7 @@ public final class Member implements Selection {
     static final VarHandle IN_FLIGHT;
     static final VarHandle CONSECUTIVE_FAILURES;
     static final VarHandle FAILURES;
+    static final VarHandle CELL = MethodHandles.arrayElementVarHandle(int[].class);
 
     static {
         try {
@@ -57,7 +82,14 @@ public final class Member implements Selection {
     volatile Endpoint endpoint;
     volatile int weight;
     volatile int status;
+    /** The exact in-flight count (when {@link #cells} is null). */
     volatile int inFlight;
+    /**
+     * Striped counters ({@link Stripes}): at offset(s) picks, at offset(s) + 1 the owner's completions, at
+     * offset(s) + 2 other threads' completions.
+     */
+    final int[] cells;
+
     volatile int consecutiveFailures;
     volatile long failures;
     volatile long ejectedUntil;
@@ -77,8 +109,9 @@ public final class Member implements Selection {
     int checkSuccesses;
     int checkFailures;
 
-    Member(DefaultLoadBalancer lb, Endpoint endpoint) {
+    Member(DefaultLoadBalancer lb, Endpoint endpoint, boolean striped) {
         this.lb = lb;
+        this.cells = striped ? Stripes.newCells() : null;
         this.id = endpoint.id();
         this.idHash = Request.hash(endpoint.id());
         this.endpoint = endpoint;
@@ -134,6 +167,102 @@ public final class Member implements Selection {
         }
     }
 
+    /** Counts one call in flight, on the given stripe. */
+    void acquire(int stripe) {
+        int[] c = cells;
+        if (c == null) {
+            IN_FLIGHT.getAndAdd(this, 1);
+        } else {
+            CELL.getAndAdd(c, Stripes.offset(stripe), 1);
+        }
+    }
+
+    /**
+     * Counts one call completed, on the calling thread's stripe.
+     *
+     * @return false if that made the count negative (the counter is then restored)
+     */
+    boolean releaseChecked() {
+        int[] c = cells;
+        if (c == null) {
+            if ((int) IN_FLIGHT.getAndAdd(this, -1) <= 0) {
+                IN_FLIGHT.getAndAdd(this, 1);
+                return false;
+            }
+            return true;
+        }
+        int s = Stripes.current();
+        int at = Stripes.offset(s);
+        boolean owner = Stripes.owns(s);
+        countCompletion(c, at, owner, 1);
+        int net = (int) CELL.getAcquire(c, at) - (int) CELL.getAcquire(c, at + 1) - (int) CELL.getAcquire(c, at + 2);
+        if (net >= 0 || inFlight() >= 0) {
+            return true;
+        }
+        countCompletion(c, at, owner, -1);
+        return false;
+    }
+
+    private static void countCompletion(int[] c, int at, boolean owner, int delta) {
+        if (owner) {
+            CELL.setRelease(c, at + 1, (int) CELL.get(c, at + 1) + delta);
+        } else {
+            CELL.getAndAdd(c, at + 2, delta);
+        }
+    }
+
+    /** Counts one call completed without the misuse check (a pick backing out). */
+    void uncount() {
+        int[] c = cells;
+        if (c == null) {
+            IN_FLIGHT.getAndAdd(this, -1);
+        } else {
+            int s = Stripes.current();
+            countCompletion(c, Stripes.offset(s), Stripes.owns(s), 1);
+        }
+    }
+
+    /**
+     * The calls in flight: exact, or for striped counters a sum never below the true count.
+     *
+     * @return the count
+     */
+    int inFlight() {
+        int[] c = cells;
+        if (c == null) {
+            return inFlight;
+        }
+        int done = 0;
+        for (int s = 0; s < Stripes.COUNT; s++) {
+            done += (int) CELL.getVolatile(c, Stripes.offset(s) + 1) + (int) CELL.getVolatile(c, Stripes.offset(s) + 2);
+        }
+        int picked = 0;
+        for (int s = 0; s < Stripes.COUNT; s++) {
+            picked += (int) CELL.getVolatile(c, Stripes.offset(s));
+        }
+        return picked - done;
+    }
+
+    /**
+     * The calls in flight as a racy estimate for load comparisons: one pass over the stripes with opaque
+     * reads (cheaper than {@link #inFlight()}, without its lower-bound guarantee; may be off by the calls
+     * that start or end during the read).
+     *
+     * @return the estimate
+     */
+    int load() {
+        int[] c = cells;
+        if (c == null) {
+            return inFlight;
+        }
+        int n = 0;
+        for (int s = 0; s < Stripes.COUNT; s++) {
+            int at = Stripes.offset(s);
+            n += (int) CELL.getOpaque(c, at) - (int) CELL.getOpaque(c, at + 1) - (int) CELL.getOpaque(c, at + 2);
+        }
+        return n;
+    }
+
     /** Reserves one in-flight unit if fewer than {@code cap} are in flight (bounded loads). */
     boolean tryAcquire(int cap) {
         for (; ; ) {
@@ -148,13 +277,19 @@ public final class Member implements Selection {
     }
 
     /** Finagle's peak EWMA: a sample above the estimate replaces it, others are averaged with decay. */
-    synchronized void observe(long now, long latencyNanos) {
+    void observe(long now, long latencyNanos) {
         double rtt = Math.max(0, latencyNanos);
         double c = cost;
-        long td = Math.max(0, now - costStamp);
-        double w = decay(td / (double) lb.ewmaDecayNanos);
-        cost = rtt > c ? rtt : c * w + rtt * (1 - w);
-        costStamp = now;
+        long td = now - costStamp;
+        if (rtt > c) {
+            cost = rtt;
+        } else {
+            double w = td <= 0 ? 1 : decay(td / (double) lb.ewmaDecayNanos);
+            cost = c * w + rtt * (1 - w);
+        }
+        if (td > 0) {
+            costStamp = now;
+        }
     }
 
     /** The estimate decayed to {@code now} (an idle endpoint slowly becomes attractive again). */
@@ -208,7 +343,7 @@ public final class Member implements Selection {
 
     @Override
     public String toString() {
-        return "Selection[" + endpoint + ", inFlight=" + inFlight + ", status=" + status + "]";
+        return "Selection[" + endpoint + ", inFlight=" + inFlight() + ", status=" + status + "]";
     }
 
     /** The same member, reporting that a sticky key was rebound to it. */

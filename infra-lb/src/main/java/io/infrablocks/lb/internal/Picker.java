@@ -25,9 +25,12 @@ abstract class Picker {
     /**
      * Chooses a member.
      *
+     * @param lb the balancer (health, randomness, clock)
+     * @param hash the request's hash (random for a keyless request when {@link #usesHash})
+     * @param stripe the calling thread's {@link Stripes stripe}
      * @return the member, or null when none may take the call
      */
-    abstract Member pick(DefaultLoadBalancer lb, long hash);
+    abstract Member pick(DefaultLoadBalancer lb, long hash, int stripe);
 
     /** The first member from {@code start} that may take a call, ignoring slow start; null if none. */
     static Member scan(DefaultLoadBalancer lb, Member[] ms, int start) {

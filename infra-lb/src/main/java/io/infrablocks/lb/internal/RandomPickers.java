@@ -28,7 +28,7 @@ final class RandomPickers {
         }
 
         @Override
-        Member pick(DefaultLoadBalancer lb, long hash) {
+        Member pick(DefaultLoadBalancer lb, long hash, int stripe) {
             Member[] ms = members;
             int n = ms.length;
             if (n == 0) {
@@ -117,7 +117,7 @@ final class RandomPickers {
         }
 
         @Override
-        Member pick(DefaultLoadBalancer lb, long hash) {
+        Member pick(DefaultLoadBalancer lb, long hash, int stripe) {
             Member[] ms = members;
             int n = ms.length;
             if (n == 0) {

@@ -6,13 +6,19 @@ import java.lang.invoke.VarHandle;
 /**
  * Round-robin and nginx smooth weighted round-robin.
  *
- * <p>Round-robin: a shared {@link Cursor} indexes the members modulo n; a refused member passes the turn
- * to the next one. The cursor is advanced with an opaque read and an opaque write, not an atomic
- * read-modify-write: in one thread the rotation is exact; when two threads pick at the same instant they
- * may take the same turn (a lost update makes one endpoint get two of those picks, never an unhealthy
- * one). That trade saves one locked instruction per pick, a third of the hot path, and the contended
- * case is exactly where an atomic counter is slowest. The cursor's sign bit is masked, so at 2^31 picks
- * the rotation restarts once.
+ * <p>Round-robin: a {@link Cursor} indexes the members; a refused member passes the turn to the next one.
+ * The cursor is <em>per thread</em>, as Envoy keeps one rotation per worker thread: one slot per {@link
+ * Stripes stripe}, each on its own cache line, so two threads picking at once never write the same line (a
+ * shared cursor costs a cache-line transfer per pick, 20× the pick itself with two threads). Hence the
+ * exactness guarantees hold <em>per thread</em>: every thread's own picks follow the rotation (and the
+ * weighted schedule) exactly over each full period, so a single thread sees the exact nginx sequence; with
+ * several threads the union of their picks is a merge of exact rotations, exact over any span in which each
+ * thread completed whole periods. Threads sharing a stripe (more threads than {@link Stripes#COUNT}) share
+ * its slot racily: the slot is advanced with an opaque read and an opaque write, not an atomic
+ * read-modify-write, so two picks at the same instant may take the same turn (a lost update gives one
+ * endpoint two of those picks, never an unhealthy one). The slot holds an index already reduced into [0,
+ * n) and wraps by comparison, not division; after a membership change shrinks n, one division brings it
+ * back into range. All slots start at 0.
  *
  * <p>Smooth weighted round-robin (nginx, {@code ngx_http_upstream_get_peer}, Maxim Dounin 2012): every
  * step adds each weight to a current value, picks the largest (the first on ties) and subtracts the total
@@ -39,25 +45,27 @@ final class SequencePickers {
         return members -> new SmoothWeighted(members, cursor);
     }
 
-    /** A rotation counter advanced with opaque (racy but coherent) reads and writes. */
+    /** Per-stripe rotation indexes, advanced with opaque (racy but coherent) reads and writes. */
     static final class Cursor {
-        private static final VarHandle VALUE;
+        private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(int[].class);
 
-        static {
-            try {
-                VALUE = MethodHandles.lookup().findVarHandle(Cursor.class, "value", int.class);
-            } catch (ReflectiveOperationException e) {
-                throw new ExceptionInInitializerError(e);
+        private final int[] slots = Stripes.newCells();
+
+        /**
+         * Takes the calling thread's next index in [0, n) and advances it.
+         *
+         * @param n the period, &gt; 0
+         * @param stripe the calling thread's stripe
+         * @return the index
+         */
+        int next(int n, int stripe) {
+            int at = Stripes.offset(stripe);
+            int v = (int) SLOT.getOpaque(slots, at);
+            if (v >= n || v < 0) {
+                v = Math.floorMod(v, n);
             }
-        }
-
-        @SuppressWarnings("unused") // accessed through VALUE
-        private int value;
-
-        int next() {
-            int v = (int) VALUE.getOpaque(this);
-            VALUE.setOpaque(this, v + 1);
-            return v & Integer.MAX_VALUE;
+            SLOT.setOpaque(slots, at, v + 1 == n ? 0 : v + 1);
+            return v;
         }
     }
 
@@ -70,13 +78,13 @@ final class SequencePickers {
         }
 
         @Override
-        Member pick(DefaultLoadBalancer lb, long hash) {
+        Member pick(DefaultLoadBalancer lb, long hash, int stripe) {
             Member[] ms = members;
             int n = ms.length;
             if (n == 0) {
                 return null;
             }
-            int i = cursor.next() % n;
+            int i = cursor.next(n, stripe);
             for (int k = 0; k < n; k++) {
                 Member m = ms[i];
                 if (lb.admit(m)) {
@@ -109,13 +117,13 @@ final class SequencePickers {
         }
 
         @Override
-        Member pick(DefaultLoadBalancer lb, long hash) {
+        Member pick(DefaultLoadBalancer lb, long hash, int stripe) {
             Member[] s = schedule;
             int n = s.length;
             if (n == 0) {
                 return null;
             }
-            int i = cursor.next() % n;
+            int i = cursor.next(n, stripe);
             Member m = s[i];
             if (lb.admit(m)) {
                 return m;
