@@ -41,9 +41,10 @@ import org.openjdk.jmh.runner.IterationType;
 /**
  * Connection-pool acquire + release cycle, in the style of the HikariCP-benchmark's ConnectionBench: each
  * operation borrows a connection from a pool over a stub JDBC driver (no I/O, {@link StubDataSource}) and
- * returns it. Pools: {@code infrablocks} ({@link PooledDataSource}), {@code hikari} (HikariCP), {@code
- * commons-pool2} (a GenericObjectPool of the stub connections: it has no JDBC layer, so it does less
- * work per cycle than the other two).
+ * returns it. Pools: {@code infrablocks} ({@link PooledDataSource}, strict FIFO), {@code hikari}
+ * (HikariCP), {@code commons-pool2} (a GenericObjectPool of the stub connections: it has no JDBC layer, so
+ * it does less work per cycle than the other two), {@code infrablocks-barging} (the same DataSource built
+ * with {@code fair(false)}, the opt-in throughput mode, to show the price of fairness).
  *
  * <ul>
  *   <li>{@code cycle1Thread}, {@code cycle2Threads}: pool size 32, 1 and 2 threads (uncontended).
@@ -69,7 +70,7 @@ import org.openjdk.jmh.runner.IterationType;
 public class PoolBenchmark {
 
     /** The pool under test. */
-    @Param({"infrablocks", "hikari", "commons-pool2"})
+    @Param({"infrablocks", "hikari", "commons-pool2", "infrablocks-barging"})
     public String pool;
 
     private PooledDataSource infrablocks;
@@ -88,9 +89,15 @@ public class PoolBenchmark {
         StubDataSource stub = new StubDataSource();
         switch (pool) {
             case "infrablocks":
+            case "infrablocks-barging":
+                boolean fair = pool.equals("infrablocks");
                 infrablocks = PooledDataSource.builder()
                         .dataSource(stub)
-                        .pool(p -> p.name("bench").maxSize(size).minIdle(size).acquireTimeout(Duration.ofSeconds(8)))
+                        .pool(p -> p.name("bench")
+                                .maxSize(size)
+                                .minIdle(size)
+                                .acquireTimeout(Duration.ofSeconds(8))
+                                .fair(fair))
                         .build();
                 while (infrablocks.metrics().idle() < size) {
                     Thread.onSpinWait();

@@ -93,6 +93,7 @@ public final class FairPool<T> implements Pool<T> {
     private static final VarHandle STATE;
     private static final VarHandle GATE;
     private static final VarHandle WAITER_STATE;
+    private static final VarHandle SIGNALLED;
 
     static {
         try {
@@ -100,6 +101,7 @@ public final class FairPool<T> implements Pool<T> {
             STATE = l.findVarHandle(Slot.class, "state", int.class);
             GATE = l.findVarHandle(FairPool.class, "gate", int.class);
             WAITER_STATE = l.findVarHandle(Waiter.class, "state", int.class);
+            SIGNALLED = l.findVarHandle(Waiter.class, "signalled", boolean.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -151,6 +153,8 @@ public final class FairPool<T> implements Pool<T> {
         final Thread thread = Thread.currentThread();
         volatile int state;
         volatile Object item;
+        /** Barging mode: a releaser has woken this waiter to compete for an idle slot (cleared by it). */
+        volatile boolean signalled;
 
         boolean cas(int expect, int update) {
             return WAITER_STATE.compareAndSet(this, expect, update);
@@ -158,6 +162,9 @@ public final class FairPool<T> implements Pool<T> {
     }
 
     private final PoolConfig<T> cfg;
+    /** {@code !cfg.fair()}: the opt-in throughput mode (see the barging paragraph of the class comment). */
+    private final boolean barging;
+
     private final String name;
     private final ScheduledThreadPoolExecutor executor;
     private final ThreadLocal<Local> local = new ThreadLocal<>();
@@ -203,6 +210,7 @@ public final class FairPool<T> implements Pool<T> {
 
     private FairPool(PoolConfig<T> cfg) {
         this.cfg = cfg;
+        this.barging = !cfg.fair();
         this.name = cfg.name();
         this.backoff = cfg.retryInitial();
         ThreadFactory tf = cfg.threadFactory() != null ? cfg.threadFactory() : defaultThreadFactory(name);
@@ -276,7 +284,7 @@ public final class FairPool<T> implements Pool<T> {
 
     @SuppressWarnings("unchecked")
     private Lease<T> acquireNanos(long timeout) {
-        if (gate == 0) {
+        if (gate == 0 || barging) {
             Local l = local.get();
             if (l != null) {
                 Slot<T> s = (Slot<T>) l.slot;
@@ -298,7 +306,7 @@ public final class FairPool<T> implements Pool<T> {
                 }
             }
         }
-        return acquireSlow(timeout);
+        return barging ? acquireBarging(timeout) : acquireSlow(timeout);
     }
 
     private Slot<T> claimFree() {
@@ -380,6 +388,9 @@ public final class FairPool<T> implements Pool<T> {
         }
         GATE.getAndAdd(this, -1);
         queue.remove(w);
+        if (barging) {
+            passOn();
+        }
         return true;
     }
 
@@ -528,6 +539,10 @@ public final class FairPool<T> implements Pool<T> {
      * waits, or destroys it when the pool is closed.
      */
     private void dispatch(Slot<T> s) {
+        if (barging) {
+            offer(s);
+            return;
+        }
         for (; ; ) {
             if ((gate & CLOSED) != 0) {
                 discard(s, "closed", false);
@@ -547,6 +562,169 @@ public final class FairPool<T> implements Pool<T> {
                 if ((gate & CLOSED) != 0 && s.cas(FREE, RESERVED)) {
                     discard(s, "closed", false);
                 }
+                return;
+            }
+        }
+    }
+
+    // ----------------------------------------------------------------------------------- barging mode
+
+    /**
+     * Barging acquire: take any FREE slot, whoever waits; else queue up, park, and when woken compete for a
+     * FREE slot again (keeping the place in the queue until served, timed out or closed).
+     */
+    private Lease<T> acquireBarging(long timeout) {
+        long start = cfg.clock().nanoTime();
+        long deadline = start + timeout;
+        for (; ; ) {
+            if ((gate & CLOSED) != 0) {
+                throw closedException();
+            }
+            Slot<T> got = claimFree();
+            if (got == null) {
+                PoolException failure = null;
+                if (cfg.failFast() && creationFailing) {
+                    rejected.increment();
+                    lock.lock();
+                    try {
+                        ensureRetryLocked();
+                    } finally {
+                        lock.unlock();
+                    }
+                    failure = creationException("no resource idle and creation is failing");
+                } else if (deadline - cfg.clock().nanoTime() <= 0) {
+                    timeouts.increment();
+                    requestCreation();
+                    failure = exhausted("timed out after " + TimeUnit.NANOSECONDS.toMillis(timeout) + " ms");
+                } else {
+                    int rc = enter(false);
+                    if (rc == REFUSED_CLOSED) {
+                        throw closedException();
+                    } else if (rc == REFUSED_FULL) {
+                        rejected.increment();
+                        failure = exhausted("wait queue full (maxWaiters " + cfg.maxWaiters() + ")");
+                    }
+                }
+                if (failure != null) {
+                    cfg.listener().acquireFailed(failure);
+                    throw failure;
+                }
+                Waiter w = new Waiter();
+                queue.offerLast(w);
+                if ((gate & CLOSED) != 0 && cancel(w)) {
+                    throw closedException();
+                }
+                if (cfg.failFast() && creationFailing && cancel(w)) {
+                    rejected.increment();
+                    PoolException e = creationException("no resource idle and creation is failing");
+                    cfg.listener().acquireFailed(e);
+                    throw e;
+                }
+                requestCreation();
+                Object item = awaitBarging(w, deadline, timeout);
+                if (item instanceof PoolException) {
+                    PoolException e = (PoolException) item;
+                    cfg.listener().acquireFailed(e);
+                    throw e;
+                }
+                @SuppressWarnings("unchecked")
+                Slot<T> s = (Slot<T>) item;
+                got = s;
+            }
+            LeaseImpl<T> lease = lend(got);
+            if (lease != null) {
+                waitRecorder.recordValue(Math.max(0, (cfg.clock().nanoTime() - start) / 1000));
+                return lease;
+            }
+        }
+    }
+
+    /**
+     * Barging wait: clear the signal, scan for a FREE slot (Dekker with {@link #offer}: it writes FREE,
+     * then reads the head's signal), park until signalled. Returns a claimed Slot or a PoolException.
+     */
+    private Object awaitBarging(Waiter w, long deadline, long timeout) {
+        for (; ; ) {
+            Object item = w.item;
+            if (item != null) {
+                return item; // close / fail-fast
+            }
+            w.signalled = false;
+            Slot<T> s = claimFree();
+            if (s != null) {
+                if (cancel(w)) { // leaves the queue, passes a pending signal on
+                    return s;
+                }
+                offer(s); // close or fail-fast claimed us first: give the slot back
+                while ((item = w.item) == null) {
+                    Thread.onSpinWait();
+                }
+                return item;
+            }
+            long remaining = deadline - cfg.clock().nanoTime();
+            boolean interrupted = Thread.interrupted();
+            if (remaining <= 0 || interrupted) {
+                PoolException failure = interrupted
+                        ? new PoolException("pool '" + name + "': interrupted while waiting for a resource")
+                        : exhausted("timed out after " + TimeUnit.NANOSECONDS.toMillis(timeout) + " ms");
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+                if (cancel(w)) {
+                    if (!interrupted) {
+                        timeouts.increment();
+                    }
+                    return failure;
+                }
+                while ((item = w.item) == null) {
+                    Thread.onSpinWait();
+                }
+                return item;
+            }
+            LockSupport.parkNanos(this, cfg.systemClock() ? remaining : Math.min(remaining, MAX_PARK_SLICE));
+        }
+    }
+
+    /** Barging: makes a slot the caller owns FREE and wakes the head waiter to compete for it. */
+    private void offer(Slot<T> s) {
+        if ((gate & CLOSED) != 0) {
+            discard(s, "closed", false);
+            return;
+        }
+        s.state = FREE;
+        freed(s);
+    }
+
+    /** Barging: after a slot became FREE, wakes the head waiter if anyone waits. */
+    private void freed(Slot<T> s) {
+        if (gate != 0) { // volatile read after the FREE write: a waiter counted before it scans after it
+            signalHead();
+            if ((gate & CLOSED) != 0 && s.cas(FREE, RESERVED)) {
+                discard(s, "closed", false);
+            }
+        }
+    }
+
+    /** Barging: wakes the head waiter unless it is already awake to scan. */
+    private void signalHead() {
+        Waiter w = queue.peekFirst();
+        if (w != null && !w.signalled && SIGNALLED.compareAndSet(w, false, true)) {
+            LockSupport.unpark(w.thread);
+        }
+    }
+
+    /**
+     * Barging: a waiter left the queue (served, timed out, closed) and may have consumed a signal meant for
+     * a slot that is still FREE: pass it on to the new head (Dekker: it left the queue, then scans; a
+     * releaser that saw it at the head had written FREE before).
+     */
+    private void passOn() {
+        if ((gate & ~CLOSED) == 0) {
+            return;
+        }
+        for (Slot<T> s : slots) {
+            if (s.state == FREE) {
+                signalHead();
                 return;
             }
         }
@@ -579,6 +757,14 @@ public final class FairPool<T> implements Pool<T> {
             local.set(l);
         }
         l.slot = s;
+        if (barging) {
+            if ((gate & CLOSED) == 0 && s.cas(IN_USE, FREE)) {
+                freed(s);
+            } else if (s.state == IN_USE) {
+                discard(s, "closed", false);
+            }
+            return;
+        }
         if (gate == 0) {
             if (!s.cas(IN_USE, FREE)) {
                 return; // destroyed by a forced close meanwhile
