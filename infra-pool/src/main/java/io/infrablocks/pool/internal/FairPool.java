@@ -46,13 +46,26 @@ import org.slf4j.LoggerFactory;
  * briefly, then park; each Waiter is claimed exactly once, by CAS of its state, either by a dispatcher
  * (FULFILLED) or by itself on timeout (CANCELLED).
  *
+ * <p><b>Barging mode</b> ({@code fair(false)}, opt-in; the default is the strict FIFO above). The price of
+ * strict FIFO when more threads than CPUs borrow in a tight loop is a park/unpark pair per hand-off: the
+ * resource goes to a parked thread, and the releaser, arriving again behind the queue, must park too (a
+ * lock convoy, as with a fair ReentrantLock). In barging mode the lock-free path is taken whatever the
+ * queue, a returned or new resource is left FREE ({@link #offer}), and the head waiter is woken (at most
+ * one wake-up in flight: the waiter's {@code signalled} flag) to compete for it with running threads, as
+ * in HikariCP's ConcurrentBag and commons-pool2. A waiter keeps its place in the queue until it claims a
+ * slot, times out or is failed; one that leaves passes a pending signal on to the new head if a slot is
+ * FREE ({@link #passOn}). No lost wake-up: a releaser writes FREE, then reads {@code gate} and the head's
+ * {@code signalled}; a waiter counts itself in {@code gate}, links, clears {@code signalled}, then scans
+ * for FREE slots (Dekker again). Waiters are woken in arrival order, but a woken one may find nothing and
+ * wait again: its wait is bounded only by its timeout.
+ *
  * <p><b>Invariants.</b> (1) Only the owner of a slot (who won its CAS to IN_USE or RESERVED) changes its
  * plain fields; the CAS gives the happens-before edge to the next owner. (2) No lost wake-up: a releaser
  * writes FREE then reads {@code gate}; a waiter increments {@code gate}, links itself, then rescans for
  * FREE slots. A dispatcher that finds the queue empty writes FREE then peeks the queue again. All these
  * accesses are volatile or CAS, so (Dekker) one side always sees the other, claims the slot by CAS and
- * dispatches it to the head waiter. (3) While anyone waits no slot stays FREE: whoever sees a FREE slot
- * and a waiter claims and dispatches it. (4) {@code slots.length + pending + destroying <= maxSize} at all
+ * dispatches it to the head waiter. (3) In FIFO mode, while anyone waits no slot stays FREE: whoever sees
+ * a FREE slot and a waiter claims and dispatches it. (4) {@code slots.length + pending + destroying <= maxSize} at all
  * times (guarded by {@code lock}), so never more than maxSize resources exist, counting those being
  * created or destroyed. (5) close() and fail-fast set their flag, then drain the queue; a waiter links,
  * then re-checks the flag.
@@ -284,7 +297,8 @@ public final class FairPool<T> implements Pool<T> {
 
     @SuppressWarnings("unchecked")
     private Lease<T> acquireNanos(long timeout) {
-        if (gate == 0 || barging) {
+        int g = gate;
+        if (g == 0 || (barging && (g & CLOSED) == 0)) {
             Local l = local.get();
             if (l != null) {
                 Slot<T> s = (Slot<T>) l.slot;
