@@ -65,9 +65,9 @@ import org.slf4j.LoggerFactory;
  * FREE slots. A dispatcher that finds the queue empty writes FREE then peeks the queue again. All these
  * accesses are volatile or CAS, so (Dekker) one side always sees the other, claims the slot by CAS and
  * dispatches it to the head waiter. (3) In FIFO mode, while anyone waits no slot stays FREE: whoever sees
- * a FREE slot and a waiter claims and dispatches it. (4) {@code slots.length + pending + destroying <= maxSize} at all
- * times (guarded by {@code lock}), so never more than maxSize resources exist, counting those being
- * created or destroyed. (5) close() and fail-fast set their flag, then drain the queue; a waiter links,
+ * a FREE slot and a waiter claims and dispatches it. (4) {@code slots.length + pending + destroying <=
+ * maxSize} at all times (guarded by {@code lock}), so never more than maxSize resources exist, counting
+ * those being created or destroyed. (5) close() and fail-fast set their flag, then drain the queue; a waiter links,
  * then re-checks the flag.
  *
  * <p><b>What guards what.</b> {@code lock} (a ReentrantLock: nothing blocks inside a {@code
