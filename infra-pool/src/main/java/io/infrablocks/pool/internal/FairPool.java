@@ -51,7 +51,8 @@ import org.slf4j.LoggerFactory;
  * resource goes to a parked thread, and the releaser, arriving again behind the queue, must park too (a
  * lock convoy, as with a fair ReentrantLock). In barging mode the lock-free path is taken whatever the
  * queue, a returned or new resource is left FREE ({@link #offer}), and the head waiter is woken (at most
- * one wake-up in flight: the waiter's {@code signalled} flag) to compete for it with running threads, as
+ * one wake-up in flight: the waiter's {@code signalled} flag, found through the {@code awake} hint without
+ * walking the queue) to compete for it with running threads, as
  * in HikariCP's ConcurrentBag and commons-pool2. A waiter keeps its place in the queue until it claims a
  * slot, times out or is failed; one that leaves passes a pending signal on to the new head if a slot is
  * FREE ({@link #passOn}). No lost wake-up: a releaser writes FREE, then reads {@code gate} and the head's
@@ -192,6 +193,9 @@ public final class FairPool<T> implements Pool<T> {
     private volatile Slot<T>[] slots = new Slot[0];
 
     private final ConcurrentLinkedDeque<Waiter> queue = new ConcurrentLinkedDeque<>();
+
+    /** Barging: the waiter woken last (a hint for {@link #signalHead}; any value is safe). */
+    private volatile Waiter awake;
 
     // Under lock
     private int pending;
@@ -403,7 +407,7 @@ public final class FairPool<T> implements Pool<T> {
         GATE.getAndAdd(this, -1);
         queue.remove(w);
         if (barging) {
-            passOn();
+            retire(w);
         }
         return true;
     }
@@ -661,6 +665,7 @@ public final class FairPool<T> implements Pool<T> {
         for (; ; ) {
             Object item = w.item;
             if (item != null) {
+                retire(w);
                 return item; // close / fail-fast
             }
             w.signalled = false;
@@ -673,6 +678,7 @@ public final class FairPool<T> implements Pool<T> {
                 while ((item = w.item) == null) {
                     Thread.onSpinWait();
                 }
+                retire(w);
                 return item;
             }
             long remaining = deadline - cfg.clock().nanoTime();
@@ -693,10 +699,20 @@ public final class FairPool<T> implements Pool<T> {
                 while ((item = w.item) == null) {
                     Thread.onSpinWait();
                 }
+                retire(w);
                 return item;
             }
             LockSupport.parkNanos(this, cfg.systemClock() ? remaining : Math.min(remaining, MAX_PARK_SLICE));
         }
+    }
+
+    /**
+     * Barging: a waiter that is out of the queue stops scanning: it clears its signal, then passes on any
+     * signal it may have absorbed ({@link #passOn}), so that {@link #signalHead} may trust a set flag.
+     */
+    private void retire(Waiter w) {
+        w.signalled = false;
+        passOn();
     }
 
     /** Barging: makes a slot the caller owns FREE and wakes the head waiter to compete for it. */
@@ -719,10 +735,21 @@ public final class FairPool<T> implements Pool<T> {
         }
     }
 
-    /** Barging: wakes the head waiter unless it is already awake to scan. */
+    /**
+     * Barging: wakes the head waiter, unless the last woken waiter is still WAITING and has not cleared its
+     * signal yet. Such a waiter clears its flag before it scans, and one that leaves (state no longer
+     * WAITING) scans again in {@link #retire}; either way it sees the slot the caller has just made FREE.
+     * Trusting it spares the caller a walk of the queue on every release. A waiter that has left is never
+     * trusted: a late signal may have set its flag after its last scan.
+     */
     private void signalHead() {
+        Waiter a = awake;
+        if (a != null && a.signalled && a.state == Waiter.WAITING) {
+            return;
+        }
         Waiter w = queue.peekFirst();
         if (w != null && !w.signalled && SIGNALLED.compareAndSet(w, false, true)) {
+            awake = w;
             LockSupport.unpark(w.thread);
         }
     }
