@@ -3,10 +3,18 @@ package io.infrablocks.bench;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.infrablocks.pool.jdbc.PooledDataSource;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.Locale;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import org.HdrHistogram.Histogram;
 import org.apache.commons.pool2.BasePooledObjectFactory;
 import org.apache.commons.pool2.PooledObject;
 import org.apache.commons.pool2.impl.DefaultPooledObject;
@@ -27,19 +35,28 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.BenchmarkParams;
+import org.openjdk.jmh.infra.IterationParams;
+import org.openjdk.jmh.runner.IterationType;
 
 /**
  * Connection-pool acquire + release cycle, in the style of the HikariCP-benchmark's ConnectionBench: each
  * operation borrows a connection from a pool over a stub JDBC driver (no I/O, {@link StubDataSource}) and
- * returns it. Pools: {@code infrablocks} ({@link PooledDataSource}), {@code hikari} (HikariCP), {@code
- * commons-pool2} (a GenericObjectPool of the stub connections: it has no JDBC layer, so it does less
- * work per cycle than the other two).
+ * returns it. Pools: {@code infrablocks} ({@link PooledDataSource}, strict FIFO), {@code hikari}
+ * (HikariCP), {@code commons-pool2} (a GenericObjectPool of the stub connections: it has no JDBC layer, so
+ * it does less work per cycle than the other two), {@code infrablocks-barging} (the same DataSource built
+ * with {@code fair(false)}, the opt-in throughput mode, to show the price of fairness).
  *
  * <ul>
  *   <li>{@code cycle1Thread}, {@code cycle2Threads}: pool size 32, 1 and 2 threads (uncontended).
  *   <li>{@code oversubscribed}: 8 threads over 4 connections, throughput.
  *   <li>{@code oversubscribedWait}: the same in SampleTime mode; its p99 is the acquire-wait p99 (the
  *       cycle is nanoseconds, so the sampled time is the wait).
+ *   <li>{@code oversubscribedTimed}: the same 8 threads over 4 connections, throughput, with every
+ *       {@code getConnection()} timed by {@code System.nanoTime()} into a per-thread HdrHistogram (the same
+ *       way for all three pools). At the end of the trial it prints one line {@code acquire-wait pool=...}
+ *       with the measured operations, the acquire-wait p50/p99/p99.9/p99.99/max (µs) of the measurement
+ *       iterations, and the context switches per operation of the whole JVM (summed over {@code
+ *       /proc/self/task/}{@code *}{@code /status}; Linux only, else -1).
  * </ul>
  *
  * <p>Run: {@code java -jar infra-bench/target/benchmarks.jar PoolBenchmark -f 1 -wi 2 -w 1s -i 3 -r 1s}.
@@ -53,7 +70,7 @@ import org.openjdk.jmh.infra.BenchmarkParams;
 public class PoolBenchmark {
 
     /** The pool under test. */
-    @Param({"infrablocks", "hikari", "commons-pool2"})
+    @Param({"infrablocks", "hikari", "commons-pool2", "infrablocks-barging"})
     public String pool;
 
     private PooledDataSource infrablocks;
@@ -72,9 +89,15 @@ public class PoolBenchmark {
         StubDataSource stub = new StubDataSource();
         switch (pool) {
             case "infrablocks":
+            case "infrablocks-barging":
+                boolean fair = pool.equals("infrablocks");
                 infrablocks = PooledDataSource.builder()
                         .dataSource(stub)
-                        .pool(p -> p.name("bench").maxSize(size).minIdle(size).acquireTimeout(Duration.ofSeconds(8)))
+                        .pool(p -> p.name("bench")
+                                .maxSize(size)
+                                .minIdle(size)
+                                .acquireTimeout(Duration.ofSeconds(8))
+                                .fair(fair))
                         .build();
                 while (infrablocks.metrics().idle() < size) {
                     Thread.onSpinWait();
@@ -120,6 +143,109 @@ public class PoolBenchmark {
         }
         if (commons != null) {
             commons.close();
+        }
+    }
+
+    /** Per-thread acquire-wait histograms of {@code oversubscribedTimed}, merged at the end of the trial. */
+    private final Queue<Histogram> waits = new ConcurrentLinkedQueue<>();
+
+    private long switchesAtStart;
+    private long switches;
+    private boolean measuring;
+
+    /**
+     * Reads the context-switch count at the start of a measurement iteration.
+     *
+     * @param iteration tells warmup from measurement
+     */
+    @Setup(Level.Iteration)
+    public void iterationStart(IterationParams iteration) {
+        measuring = iteration.getType() == IterationType.MEASUREMENT;
+        switchesAtStart = measuring ? contextSwitches() : 0;
+    }
+
+    /** Adds the context switches of a measurement iteration. */
+    @TearDown(Level.Iteration)
+    public void iterationEnd() {
+        if (measuring) {
+            long now = contextSwitches();
+            switches = switchesAtStart < 0 || now < 0 ? -1 : switches + now - switchesAtStart;
+        }
+    }
+
+    /**
+     * Prints the acquire-wait distribution of {@code oversubscribedTimed}, if it ran.
+     *
+     * @param params tells which benchmark ran
+     */
+    @TearDown(Level.Trial)
+    public void report(BenchmarkParams params) {
+        if (waits.isEmpty()) {
+            return;
+        }
+        Histogram all = new Histogram(3);
+        for (Histogram h : waits) {
+            all.add(h);
+        }
+        long n = all.getTotalCount();
+        System.out.printf(
+                Locale.ROOT,
+                "%nacquire-wait pool=%s threads=%d ops=%d p50=%.2fus p99=%.2fus p99.9=%.2fus p99.99=%.2fus"
+                        + " max=%.2fus ctxsw/op=%.4f%n",
+                pool,
+                params.getThreads(),
+                n,
+                all.getValueAtPercentile(50) / 1e3,
+                all.getValueAtPercentile(99) / 1e3,
+                all.getValueAtPercentile(99.9) / 1e3,
+                all.getValueAtPercentile(99.99) / 1e3,
+                all.getMaxValue() / 1e3,
+                switches < 0 || n == 0 ? -1.0 : (double) switches / n);
+    }
+
+    /** Voluntary + involuntary context switches of every thread of this JVM, or -1 when unknown. */
+    private static long contextSwitches() {
+        long sum = 0;
+        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
+            for (Path t : tasks) {
+                try {
+                    for (String line : Files.readAllLines(t.resolve("status"))) {
+                        if (line.startsWith("voluntary_ctxt_switches:")
+                                || line.startsWith("nonvoluntary_ctxt_switches:")) {
+                            sum += Long.parseLong(
+                                    line.substring(line.indexOf(':') + 1).trim());
+                        }
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // the thread ended meanwhile
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return sum;
+    }
+
+    /** One thread's acquire-wait histogram (ns); records only in measurement iterations. */
+    @State(Scope.Thread)
+    public static class WaitHistogram {
+        final Histogram histogram = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
+        boolean recording;
+        private boolean registered;
+
+        /**
+         * Registers the histogram with the benchmark and arms it for measurement iterations only.
+         *
+         * @param bench the benchmark state
+         * @param iteration tells warmup from measurement
+         */
+        @Setup(Level.Iteration)
+        public void arm(PoolBenchmark bench, IterationParams iteration) {
+            if (!registered) {
+                bench.waits.add(histogram);
+                registered = true;
+            }
+            recording = iteration.getType() == IterationType.MEASUREMENT;
         }
     }
 
@@ -187,6 +313,38 @@ public class PoolBenchmark {
     @OutputTimeUnit(TimeUnit.MICROSECONDS)
     public Connection oversubscribedWait() throws Exception {
         return cycle();
+    }
+
+    /**
+     * Eight threads over four connections: throughput, with every acquire timed into a histogram (printed
+     * at the end of the trial as an {@code acquire-wait} line, see the class comment).
+     *
+     * @param wait this thread's histogram
+     * @return the connection, consumed by JMH
+     * @throws Exception from the pool
+     */
+    @Benchmark
+    @Threads(8)
+    public Connection oversubscribedTimed(WaitHistogram wait) throws Exception {
+        long t0 = System.nanoTime();
+        Connection c;
+        if (infrablocks != null) {
+            c = infrablocks.getConnection();
+        } else if (hikari != null) {
+            c = hikari.getConnection();
+        } else {
+            c = commons.borrowObject();
+        }
+        long waited = System.nanoTime() - t0;
+        if (wait.recording) {
+            wait.histogram.recordValue(waited);
+        }
+        if (commons != null) {
+            commons.returnObject(c);
+        } else {
+            c.close();
+        }
+        return c;
     }
 
     /** commons-pool2 factory of stub connections. */

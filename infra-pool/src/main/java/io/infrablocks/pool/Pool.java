@@ -5,7 +5,8 @@ import java.time.Duration;
 /**
  * A pool of resources (e.g. database connections) with a strict FIFO wait queue: when callers wait, a
  * returned or new resource goes to the one that has waited longest, and a caller arriving meanwhile never
- * overtakes them. Built with {@link #builder(ResourceFactory)}.
+ * overtakes them (unless built with {@link PoolBuilder#fair(boolean) fair(false)}, the opt-in barging
+ * throughput mode). Built with {@link #builder(ResourceFactory)}.
  *
  * <pre>{@code
  * Pool<Session> pool = Pool.builder(sessionFactory).name("orders").maxSize(10)

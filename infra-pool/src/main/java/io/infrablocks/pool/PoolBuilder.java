@@ -27,6 +27,7 @@ import java.util.concurrent.ThreadFactory;
  *   <tr><td>{@code leakDetectionThreshold}</td><td>off</td><td>log the borrower's stack trace of leases held that long</td></tr>
  *   <tr><td>{@code creationRetryBackoff}</td><td>100 ms to 10 s</td><td>exponential backoff between failed creations</td></tr>
  *   <tr><td>{@code failFast}</td><td>false</td><td>fail acquire at once while creation fails and nothing is idle</td></tr>
+ *   <tr><td>{@code fair}</td><td>true</td><td>strict FIFO hand-off to waiters; false = barging (throughput mode)</td></tr>
  *   <tr><td>{@code closeTimeout}</td><td>10 s</td><td>how long {@link Pool#close()} waits for leases</td></tr>
  *   <tr><td>{@code housekeepingPeriod}</td><td>1 s</td><td>period of idle/lifetime/keepalive/leak checks</td></tr>
  *   <tr><td>{@code clock}</td><td>{@link NanoClock#system()}</td><td>time source for every timeout</td></tr>
@@ -56,6 +57,7 @@ public final class PoolBuilder<T> {
     private Duration retryInitial = Duration.ofMillis(100);
     private Duration retryMax = Duration.ofSeconds(10);
     private boolean failFast = false;
+    private boolean fair = true;
     private Duration closeTimeout = Duration.ofSeconds(10);
     private Duration housekeepingPeriod = Duration.ofSeconds(1);
     private NanoClock clock = NanoClock.system();
@@ -218,6 +220,24 @@ public final class PoolBuilder<T> {
     }
 
     /**
+     * Chooses between fairness and throughput when callers wait. {@code true} (the default): strict FIFO
+     * hand-off, a caller that arrives while others wait never gets a resource ahead of them, and every
+     * resource that becomes available goes to the one that has waited longest. {@code false}: barging,
+     * the throughput mode of HikariCP and commons-pool2: a returned resource is left idle and the longest
+     * waiter is woken to compete for it, so a running thread (often the one that just returned it) may take
+     * it first. On a machine with fewer CPUs than borrowing threads, barging avoids a context switch per
+     * hand-off (several times the throughput) at the price of occasional long waits: a waiter can be
+     * overtaken many times in a row, up to its timeout. Waiters are still woken in arrival order.
+     *
+     * @param fair true for strict FIFO (the default), false for barging
+     * @return this builder
+     */
+    public PoolBuilder<T> fair(boolean fair) {
+        this.fair = fair;
+        return this;
+    }
+
+    /**
      * How long {@link Pool#close()} waits for outstanding leases.
      *
      * @param timeout zero or more
@@ -321,6 +341,7 @@ public final class PoolBuilder<T> {
                 retryInitial.toNanos(),
                 retryMax.toNanos(),
                 failFast,
+                fair,
                 closeTimeout.toNanos(),
                 housekeepingPeriod.toNanos(),
                 clock,

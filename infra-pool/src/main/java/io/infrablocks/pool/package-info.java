@@ -28,7 +28,10 @@
  * }</pre>
  *
  * <p>When callers wait, a returned or new resource goes to the one that has waited longest and a caller
- * arriving meanwhile never overtakes them; when nobody waits, acquire and release are lock-free. The JDBC
- * data source built on it is {@link io.infrablocks.pool.jdbc.PooledDataSource}.
+ * arriving meanwhile never overtakes them; when nobody waits, acquire and release are lock-free. Where
+ * throughput with more borrowing threads than CPUs matters more than fairness, {@link
+ * io.infrablocks.pool.PoolBuilder#fair(boolean) fair(false)} lets running threads take an idle resource
+ * ahead of the waiters (barging, as HikariCP and commons-pool2 do). The JDBC data source built on it is
+ * {@link io.infrablocks.pool.jdbc.PooledDataSource}.
  */
 package io.infrablocks.pool;

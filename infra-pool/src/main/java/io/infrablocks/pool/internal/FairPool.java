@@ -46,15 +46,29 @@ import org.slf4j.LoggerFactory;
  * briefly, then park; each Waiter is claimed exactly once, by CAS of its state, either by a dispatcher
  * (FULFILLED) or by itself on timeout (CANCELLED).
  *
+ * <p><b>Barging mode</b> ({@code fair(false)}, opt-in; the default is the strict FIFO above). The price of
+ * strict FIFO when more threads than CPUs borrow in a tight loop is a park/unpark pair per hand-off: the
+ * resource goes to a parked thread, and the releaser, arriving again behind the queue, must park too (a
+ * lock convoy, as with a fair ReentrantLock). In barging mode the lock-free path is taken whatever the
+ * queue, a returned or new resource is left FREE ({@link #offer}), and the head waiter is woken (at most
+ * one wake-up in flight: the waiter's {@code signalled} flag, found through the {@code awake} hint without
+ * walking the queue) to compete for it with running threads, as
+ * in HikariCP's ConcurrentBag and commons-pool2. A waiter keeps its place in the queue until it claims a
+ * slot, times out or is failed; one that leaves passes a pending signal on to the new head if a slot is
+ * FREE ({@link #passOn}). No lost wake-up: a releaser writes FREE, then reads {@code gate} and the head's
+ * {@code signalled}; a waiter counts itself in {@code gate}, links, clears {@code signalled}, then scans
+ * for FREE slots (Dekker again). Waiters are woken in arrival order, but a woken one may find nothing and
+ * wait again: its wait is bounded only by its timeout.
+ *
  * <p><b>Invariants.</b> (1) Only the owner of a slot (who won its CAS to IN_USE or RESERVED) changes its
  * plain fields; the CAS gives the happens-before edge to the next owner. (2) No lost wake-up: a releaser
  * writes FREE then reads {@code gate}; a waiter increments {@code gate}, links itself, then rescans for
  * FREE slots. A dispatcher that finds the queue empty writes FREE then peeks the queue again. All these
  * accesses are volatile or CAS, so (Dekker) one side always sees the other, claims the slot by CAS and
- * dispatches it to the head waiter. (3) While anyone waits no slot stays FREE: whoever sees a FREE slot
- * and a waiter claims and dispatches it. (4) {@code slots.length + pending + destroying <= maxSize} at all
- * times (guarded by {@code lock}), so never more than maxSize resources exist, counting those being
- * created or destroyed. (5) close() and fail-fast set their flag, then drain the queue; a waiter links,
+ * dispatches it to the head waiter. (3) In FIFO mode, while anyone waits no slot stays FREE: whoever sees
+ * a FREE slot and a waiter claims and dispatches it. (4) {@code slots.length + pending + destroying <=
+ * maxSize} at all times (guarded by {@code lock}), so never more than maxSize resources exist, counting
+ * those being created or destroyed. (5) close() and fail-fast set their flag, then drain the queue; a waiter links,
  * then re-checks the flag.
  *
  * <p><b>What guards what.</b> {@code lock} (a ReentrantLock: nothing blocks inside a {@code
@@ -93,6 +107,7 @@ public final class FairPool<T> implements Pool<T> {
     private static final VarHandle STATE;
     private static final VarHandle GATE;
     private static final VarHandle WAITER_STATE;
+    private static final VarHandle SIGNALLED;
 
     static {
         try {
@@ -100,6 +115,7 @@ public final class FairPool<T> implements Pool<T> {
             STATE = l.findVarHandle(Slot.class, "state", int.class);
             GATE = l.findVarHandle(FairPool.class, "gate", int.class);
             WAITER_STATE = l.findVarHandle(Waiter.class, "state", int.class);
+            SIGNALLED = l.findVarHandle(Waiter.class, "signalled", boolean.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -151,6 +167,8 @@ public final class FairPool<T> implements Pool<T> {
         final Thread thread = Thread.currentThread();
         volatile int state;
         volatile Object item;
+        /** Barging mode: a releaser has woken this waiter to compete for an idle slot (cleared by it). */
+        volatile boolean signalled;
 
         boolean cas(int expect, int update) {
             return WAITER_STATE.compareAndSet(this, expect, update);
@@ -158,6 +176,9 @@ public final class FairPool<T> implements Pool<T> {
     }
 
     private final PoolConfig<T> cfg;
+    /** {@code !cfg.fair()}: the opt-in throughput mode (see the barging paragraph of the class comment). */
+    private final boolean barging;
+
     private final String name;
     private final ScheduledThreadPoolExecutor executor;
     private final ThreadLocal<Local> local = new ThreadLocal<>();
@@ -172,6 +193,9 @@ public final class FairPool<T> implements Pool<T> {
     private volatile Slot<T>[] slots = new Slot[0];
 
     private final ConcurrentLinkedDeque<Waiter> queue = new ConcurrentLinkedDeque<>();
+
+    /** Barging: the waiter woken last (a hint for {@link #signalHead}; any value is safe). */
+    private volatile Waiter awake;
 
     // Under lock
     private int pending;
@@ -203,6 +227,7 @@ public final class FairPool<T> implements Pool<T> {
 
     private FairPool(PoolConfig<T> cfg) {
         this.cfg = cfg;
+        this.barging = !cfg.fair();
         this.name = cfg.name();
         this.backoff = cfg.retryInitial();
         ThreadFactory tf = cfg.threadFactory() != null ? cfg.threadFactory() : defaultThreadFactory(name);
@@ -276,7 +301,8 @@ public final class FairPool<T> implements Pool<T> {
 
     @SuppressWarnings("unchecked")
     private Lease<T> acquireNanos(long timeout) {
-        if (gate == 0) {
+        int g = gate;
+        if (g == 0 || (barging && (g & CLOSED) == 0)) {
             Local l = local.get();
             if (l != null) {
                 Slot<T> s = (Slot<T>) l.slot;
@@ -298,7 +324,7 @@ public final class FairPool<T> implements Pool<T> {
                 }
             }
         }
-        return acquireSlow(timeout);
+        return barging ? acquireBarging(timeout) : acquireSlow(timeout);
     }
 
     private Slot<T> claimFree() {
@@ -380,6 +406,9 @@ public final class FairPool<T> implements Pool<T> {
         }
         GATE.getAndAdd(this, -1);
         queue.remove(w);
+        if (barging) {
+            retire(w);
+        }
         return true;
     }
 
@@ -528,6 +557,10 @@ public final class FairPool<T> implements Pool<T> {
      * waits, or destroys it when the pool is closed.
      */
     private void dispatch(Slot<T> s) {
+        if (barging) {
+            offer(s);
+            return;
+        }
         for (; ; ) {
             if ((gate & CLOSED) != 0) {
                 discard(s, "closed", false);
@@ -547,6 +580,192 @@ public final class FairPool<T> implements Pool<T> {
                 if ((gate & CLOSED) != 0 && s.cas(FREE, RESERVED)) {
                     discard(s, "closed", false);
                 }
+                return;
+            }
+        }
+    }
+
+    // ----------------------------------------------------------------------------------- barging mode
+
+    /**
+     * Barging acquire: take any FREE slot, whoever waits; else queue up, park, and when woken compete for a
+     * FREE slot again (keeping the place in the queue until served, timed out or closed).
+     */
+    private Lease<T> acquireBarging(long timeout) {
+        long start = cfg.clock().nanoTime();
+        long deadline = start + timeout;
+        for (; ; ) {
+            if ((gate & CLOSED) != 0) {
+                throw closedException();
+            }
+            Slot<T> got = claimFree();
+            if (got == null) {
+                PoolException failure = null;
+                if (cfg.failFast() && creationFailing) {
+                    rejected.increment();
+                    lock.lock();
+                    try {
+                        ensureRetryLocked();
+                    } finally {
+                        lock.unlock();
+                    }
+                    failure = creationException("no resource idle and creation is failing");
+                } else if (deadline - cfg.clock().nanoTime() <= 0) {
+                    timeouts.increment();
+                    requestCreation();
+                    failure = exhausted("timed out after " + TimeUnit.NANOSECONDS.toMillis(timeout) + " ms");
+                } else {
+                    int rc = enter(false);
+                    if (rc == REFUSED_CLOSED) {
+                        throw closedException();
+                    } else if (rc == REFUSED_FULL) {
+                        rejected.increment();
+                        failure = exhausted("wait queue full (maxWaiters " + cfg.maxWaiters() + ")");
+                    }
+                }
+                if (failure != null) {
+                    cfg.listener().acquireFailed(failure);
+                    throw failure;
+                }
+                Waiter w = new Waiter();
+                queue.offerLast(w);
+                if ((gate & CLOSED) != 0 && cancel(w)) {
+                    throw closedException();
+                }
+                if (cfg.failFast() && creationFailing && cancel(w)) {
+                    rejected.increment();
+                    PoolException e = creationException("no resource idle and creation is failing");
+                    cfg.listener().acquireFailed(e);
+                    throw e;
+                }
+                requestCreation();
+                Object item = awaitBarging(w, deadline, timeout);
+                if (item instanceof PoolException) {
+                    PoolException e = (PoolException) item;
+                    cfg.listener().acquireFailed(e);
+                    throw e;
+                }
+                @SuppressWarnings("unchecked")
+                Slot<T> s = (Slot<T>) item;
+                got = s;
+            }
+            LeaseImpl<T> lease = lend(got);
+            if (lease != null) {
+                waitRecorder.recordValue(Math.max(0, (cfg.clock().nanoTime() - start) / 1000));
+                return lease;
+            }
+        }
+    }
+
+    /**
+     * Barging wait: clear the signal, scan for a FREE slot (Dekker with {@link #offer}: it writes FREE,
+     * then reads the head's signal), park until signalled. Returns a claimed Slot or a PoolException.
+     */
+    private Object awaitBarging(Waiter w, long deadline, long timeout) {
+        for (; ; ) {
+            Object item = w.item;
+            if (item != null) {
+                retire(w);
+                return item; // close / fail-fast
+            }
+            w.signalled = false;
+            Slot<T> s = claimFree();
+            if (s != null) {
+                if (cancel(w)) { // leaves the queue, passes a pending signal on
+                    return s;
+                }
+                offer(s); // close or fail-fast claimed us first: give the slot back
+                while ((item = w.item) == null) {
+                    Thread.onSpinWait();
+                }
+                retire(w);
+                return item;
+            }
+            long remaining = deadline - cfg.clock().nanoTime();
+            boolean interrupted = Thread.interrupted();
+            if (remaining <= 0 || interrupted) {
+                PoolException failure = interrupted
+                        ? new PoolException("pool '" + name + "': interrupted while waiting for a resource")
+                        : exhausted("timed out after " + TimeUnit.NANOSECONDS.toMillis(timeout) + " ms");
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+                if (cancel(w)) {
+                    if (!interrupted) {
+                        timeouts.increment();
+                    }
+                    return failure;
+                }
+                while ((item = w.item) == null) {
+                    Thread.onSpinWait();
+                }
+                retire(w);
+                return item;
+            }
+            LockSupport.parkNanos(this, cfg.systemClock() ? remaining : Math.min(remaining, MAX_PARK_SLICE));
+        }
+    }
+
+    /**
+     * Barging: a waiter that is out of the queue stops scanning: it clears its signal, then passes on any
+     * signal it may have absorbed ({@link #passOn}), so that {@link #signalHead} may trust a set flag.
+     */
+    private void retire(Waiter w) {
+        w.signalled = false;
+        passOn();
+    }
+
+    /** Barging: makes a slot the caller owns FREE and wakes the head waiter to compete for it. */
+    private void offer(Slot<T> s) {
+        if ((gate & CLOSED) != 0) {
+            discard(s, "closed", false);
+            return;
+        }
+        s.state = FREE;
+        freed(s);
+    }
+
+    /** Barging: after a slot became FREE, wakes the head waiter if anyone waits. */
+    private void freed(Slot<T> s) {
+        if (gate != 0) { // volatile read after the FREE write: a waiter counted before it scans after it
+            signalHead();
+            if ((gate & CLOSED) != 0 && s.cas(FREE, RESERVED)) {
+                discard(s, "closed", false);
+            }
+        }
+    }
+
+    /**
+     * Barging: wakes the head waiter, unless the last woken waiter is still WAITING and has not cleared its
+     * signal yet. Such a waiter clears its flag before it scans, and one that leaves (state no longer
+     * WAITING) scans again in {@link #retire}; either way it sees the slot the caller has just made FREE.
+     * Trusting it spares the caller a walk of the queue on every release. A waiter that has left is never
+     * trusted: a late signal may have set its flag after its last scan.
+     */
+    private void signalHead() {
+        Waiter a = awake;
+        if (a != null && a.signalled && a.state == Waiter.WAITING) {
+            return;
+        }
+        Waiter w = queue.peekFirst();
+        if (w != null && !w.signalled && SIGNALLED.compareAndSet(w, false, true)) {
+            awake = w;
+            LockSupport.unpark(w.thread);
+        }
+    }
+
+    /**
+     * Barging: a waiter left the queue (served, timed out, closed) and may have consumed a signal meant for
+     * a slot that is still FREE: pass it on to the new head (Dekker: it left the queue, then scans; a
+     * releaser that saw it at the head had written FREE before).
+     */
+    private void passOn() {
+        if ((gate & ~CLOSED) == 0) {
+            return;
+        }
+        for (Slot<T> s : slots) {
+            if (s.state == FREE) {
+                signalHead();
                 return;
             }
         }
@@ -579,6 +798,14 @@ public final class FairPool<T> implements Pool<T> {
             local.set(l);
         }
         l.slot = s;
+        if (barging) {
+            if ((gate & CLOSED) == 0 && s.cas(IN_USE, FREE)) {
+                freed(s);
+            } else if (s.state == IN_USE) {
+                discard(s, "closed", false);
+            }
+            return;
+        }
         if (gate == 0) {
             if (!s.cas(IN_USE, FREE)) {
                 return; // destroyed by a forced close meanwhile

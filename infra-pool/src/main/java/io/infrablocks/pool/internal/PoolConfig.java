@@ -24,6 +24,7 @@ import java.util.concurrent.ThreadFactory;
  * @param retryInitial first creation-retry backoff
  * @param retryMax largest creation-retry backoff
  * @param failFast fail acquires at once while creation fails
+ * @param fair strict FIFO hand-off (true, the default) or barging (false: throughput mode)
  * @param closeTimeout default close wait
  * @param housekeepingPeriod housekeeping period
  * @param clock the time source
@@ -48,6 +49,7 @@ public record PoolConfig<T>(
         long retryInitial,
         long retryMax,
         boolean failFast,
+        boolean fair,
         long closeTimeout,
         long housekeepingPeriod,
         NanoClock clock,

@@ -225,14 +225,21 @@ class FairPoolTest {
         List<Future<?>> waiters = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
             int id = i;
+            AtomicReference<Thread> waiter = new AtomicReference<>();
             waiters.add(threads.submit(() -> {
+                waiter.set(Thread.currentThread());
                 try (Lease<Res> lease = pool.acquire(Duration.ofSeconds(10))) {
                     served.add(id);
                     lease.get();
                 }
                 return null;
             }));
-            Await.until("waiter " + i + " queued", () -> pool.metrics().waiting() == id + 1);
+            // Counted in waiting() a moment before it links itself into the queue: queued once parked.
+            Await.until(
+                    "waiter " + i + " queued",
+                    () -> pool.metrics().waiting() == id + 1
+                            && waiter.get() != null
+                            && waiter.get().getState() == Thread.State.TIMED_WAITING);
         }
         // A newcomer arriving while others wait gets nothing, even with the resource about to be released.
         assertThrows(PoolExhaustedException.class, () -> pool.acquire(Duration.ZERO));
@@ -584,6 +591,70 @@ class FairPoolTest {
         assertEquals(12000, m.acquired());
         assertEquals(0, m.active());
         assertTrue(m.total() <= 3);
+    }
+
+    @Test
+    void bargingModeServesEveryoneAndNeverExceedsMaxSize() throws Exception {
+        Pool<Res> pool = track(
+                Pool.builder(factory).name("barging").maxSize(2).fair(false).build());
+        AtomicInteger ok = new AtomicInteger();
+        ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
+        List<Future<?>> fs = new ArrayList<>();
+        for (int t = 0; t < 8; t++) {
+            fs.add(threads.submit(() -> {
+                for (int i = 0; i < 2000; i++) {
+                    try (Lease<Res> lease = pool.acquire(Duration.ofSeconds(10))) {
+                        if (lease.get().destroyed) {
+                            errors.add(new AssertionError("handed out a destroyed resource"));
+                        }
+                        if ((i & 127) == 0) {
+                            lease.invalidate();
+                        }
+                        ok.incrementAndGet();
+                    } catch (RuntimeException e) {
+                        errors.add(e);
+                    }
+                }
+            }));
+        }
+        for (Future<?> f : fs) {
+            f.get(20, TimeUnit.SECONDS);
+        }
+        assertEquals(List.of(), new ArrayList<>(errors));
+        assertEquals(16000, ok.get());
+        assertTrue(factory.maxLive.get() <= 2, "max live " + factory.maxLive.get());
+        PoolMetrics m = pool.metrics();
+        assertEquals(16000, m.acquired());
+        assertEquals(0, m.active());
+        assertEquals(0, m.waiting());
+        assertEquals(0, m.timeouts());
+    }
+
+    @Test
+    void bargingWaiterIsWokenWhenAResourceComesBack() throws Exception {
+        Pool<Res> pool = track(builder().maxSize(1).fair(false).build());
+        Lease<Res> held = pool.acquire();
+        Res res = held.get();
+        Future<Lease<Res>> waiter = acquireAsync(pool, Duration.ofSeconds(10));
+        Await.until("one waiter", () -> pool.metrics().waiting() == 1);
+        held.close();
+        Lease<Res> got = waiter.get(10, TimeUnit.SECONDS);
+        assertSame(res, got.get());
+        assertEquals(0, pool.metrics().waiting());
+        got.close();
+    }
+
+    @Test
+    void bargingCloseFailsWaiters() throws Exception {
+        Pool<Res> pool = track(builder().maxSize(1).fair(false).build());
+        Lease<Res> held = pool.acquire();
+        Future<Lease<Res>> waiter = acquireAsync(pool, Duration.ofSeconds(10));
+        Await.until("one waiter", () -> pool.metrics().waiting() == 1);
+        Future<Boolean> closing = threads.submit(() -> pool.close(Duration.ofSeconds(10)));
+        assertInstanceOf(PoolClosedException.class, failureOf(waiter));
+        held.close();
+        assertTrue(closing.get(10, TimeUnit.SECONDS));
+        assertEquals(0, factory.live.get());
     }
 
     @Test
