@@ -105,7 +105,7 @@ public sealed class BoundedCache<K, V> implements Cache<K, V> permits BoundedCac
 
     static {
         try {
-            DRAIN_STATUS = MethodHandles.lookup().findVarHandle(BoundedCache.class, "drainStatus", int.class);
+            DRAIN_STATUS = MethodHandles.lookup().findVarHandle(DrainStatusField.class, "value", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -139,9 +139,29 @@ public sealed class BoundedCache<K, V> implements Cache<K, V> permits BoundedCac
     private Node.Timed<K, V> accessHead;
     private Node.Timed<K, V> accessTail;
 
-    private volatile int drainStatus;
+    /**
+     * The maintenance state machine (see the class comment), on a cache line of its own: maintenance writes it on
+     * every run, and readers check it whenever a read stripe is full, so sharing a line with the fields every
+     * read loads ({@link #data}, the buffers) would make each run invalidate that line in every reader's cache.
+     */
+    private final DrainStatus drainStatus = new DrainStatus();
 
     private MapView mapView;
+
+    /** Padding before the drain status. */
+    abstract static class DrainStatusPadHead {
+        long p00, p01, p02, p03, p04, p05, p06, p07;
+    }
+
+    /** The drain status field. */
+    abstract static class DrainStatusField extends DrainStatusPadHead {
+        volatile int value;
+    }
+
+    /** The drain status with padding after it, so it shares its cache line with nothing else. */
+    static final class DrainStatus extends DrainStatusField {
+        long p10, p11, p12, p13, p14, p15, p16, p17;
+    }
 
     @SuppressWarnings("unchecked")
     BoundedCache(CacheSettings settings) {
@@ -674,7 +694,7 @@ public sealed class BoundedCache<K, V> implements Cache<K, V> permits BoundedCac
         // A full read stripe asks for maintenance only when none is pending or running: reads never make a
         // running maintenance loop again (only writes must), so a steady stream of reads cannot keep the
         // maintenance thread busy replaying every access; the surplus is dropped, as BP-Wrapper allows.
-        if (readBuffer.offer(n) == ReadBuffer.FULL && drainStatus == IDLE) {
+        if (readBuffer.offer(n) == ReadBuffer.FULL && drainStatus.value == IDLE) {
             scheduleDrain();
         }
     }
@@ -690,9 +710,9 @@ public sealed class BoundedCache<K, V> implements Cache<K, V> permits BoundedCac
     /** Asks for maintenance on the executor unless it is already asked for or running. */
     void scheduleDrain() {
         for (; ; ) {
-            int s = drainStatus;
+            int s = drainStatus.value;
             if (s == IDLE) {
-                if (DRAIN_STATUS.compareAndSet(this, IDLE, REQUIRED)) {
+                if (DRAIN_STATUS.compareAndSet(drainStatus, IDLE, REQUIRED)) {
                     try {
                         executor.execute(drainTask);
                     } catch (RuntimeException e) {
@@ -702,7 +722,7 @@ public sealed class BoundedCache<K, V> implements Cache<K, V> permits BoundedCac
                     return;
                 }
             } else if (s == PROCESSING) {
-                if (DRAIN_STATUS.compareAndSet(this, PROCESSING, PROCESSING_AGAIN)) {
+                if (DRAIN_STATUS.compareAndSet(drainStatus, PROCESSING, PROCESSING_AGAIN)) {
                     return;
                 }
             } else {
@@ -724,7 +744,7 @@ public sealed class BoundedCache<K, V> implements Cache<K, V> permits BoundedCac
     }
 
     private List<Removal<K, V>> maintainLocked() {
-        drainStatus = PROCESSING;
+        drainStatus.value = PROCESSING;
         do {
             readBuffer.drainTo(accessSink);
             Node<K, V> n;
@@ -735,7 +755,7 @@ public sealed class BoundedCache<K, V> implements Cache<K, V> permits BoundedCac
                 expire(ticker.read());
             }
             evict();
-        } while (!DRAIN_STATUS.compareAndSet(this, PROCESSING, IDLE) && restartProcessing());
+        } while (!DRAIN_STATUS.compareAndSet(drainStatus, PROCESSING, IDLE) && restartProcessing());
         if (pendingRemovals.isEmpty()) {
             return null;
         }
@@ -745,7 +765,7 @@ public sealed class BoundedCache<K, V> implements Cache<K, V> permits BoundedCac
     }
 
     private boolean restartProcessing() {
-        drainStatus = PROCESSING;
+        drainStatus.value = PROCESSING;
         return true;
     }
 
