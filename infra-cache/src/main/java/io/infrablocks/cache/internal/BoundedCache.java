@@ -785,15 +785,15 @@ public sealed class BoundedCache<K, V> implements Cache<K, V> permits BoundedCac
         byte state = n.state;
         if (state == Node.ALIVE) {
             if (!n.linked) {
-                n.policyWeight = n.weight();
+                n.setPolicyWeight(n.weight());
                 n.linked = true;
                 policy.onAdd(n);
                 if (timed) {
                     linkTimed((Node.Timed<K, V>) n);
                 }
             } else {
-                long oldWeight = n.policyWeight;
-                n.policyWeight = n.weight();
+                long oldWeight = n.policyWeight();
+                n.setPolicyWeight(n.weight());
                 policy.onUpdate(n, oldWeight);
                 if (timed) {
                     Node.Timed<K, V> t = (Node.Timed<K, V>) n;
@@ -880,7 +880,7 @@ public sealed class BoundedCache<K, V> implements Cache<K, V> permits BoundedCac
             return false;
         }
         if (stats != null) {
-            stats.eviction(cause == RemovalCause.SIZE ? n.policyWeight : n.weight());
+            stats.eviction(cause == RemovalCause.SIZE ? n.policyWeight() : n.weight());
         }
         if (listener != null) {
             @SuppressWarnings("unchecked")
