@@ -74,7 +74,9 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link #drainStatus} (IDLE, REQUIRED, PROCESSING, PROCESSING_AGAIN) ensures a write's drain request
  *       made while maintenance runs is not lost: maintenance loops until it can move PROCESSING to IDLE. A
  *       full read stripe requests maintenance only from IDLE (reads are lossy; replaying them must not
- *       monopolize a core).
+ *       monopolize a core): the read that fills a stripe asks, and while the stripe stays full only one dropped
+ *       read in {@value ReadBuffer#DROPS_PER_REQUEST} asks again, so readers do not wake the maintenance thread
+ *       again the instant it goes idle. The status sits on a cache line of its own ({@link DrainStatus}).
  *   <li>The table may exceed the bound while writes wait in the write buffer: by at most the buffer's capacity
  *       plus one entry per concurrent writer. Quiescent (after {@link #cleanUp()}), {@code weightedSize <=
  *       maximum}.
