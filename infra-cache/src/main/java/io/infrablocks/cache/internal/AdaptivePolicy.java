@@ -245,7 +245,7 @@ public final class AdaptivePolicy implements EvictionPolicy {
                 return;
             }
         }
-        long weight = node.policyWeight;
+        long weight = node.policyWeight();
         boolean smallerHit = smaller.request(hash, weight);
         boolean largerHit = larger.request(hash, weight);
         if (sampleShift == 0 && recency.request(hash, weight) != realHit) {
@@ -333,10 +333,16 @@ public final class AdaptivePolicy implements EvictionPolicy {
     /** A ghost entry: a key hash and the weight it had when requested. */
     private static final class GhostNode extends PolicyNode {
         final int hash;
+        final long weight;
 
         GhostNode(int hash, long weight) {
             this.hash = hash;
-            this.policyWeight = weight;
+            this.weight = weight;
+        }
+
+        @Override
+        public long policyWeight() {
+            return weight;
         }
 
         @Override

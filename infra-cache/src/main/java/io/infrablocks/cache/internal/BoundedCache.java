@@ -74,7 +74,9 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link #drainStatus} (IDLE, REQUIRED, PROCESSING, PROCESSING_AGAIN) ensures a write's drain request
  *       made while maintenance runs is not lost: maintenance loops until it can move PROCESSING to IDLE. A
  *       full read stripe requests maintenance only from IDLE (reads are lossy; replaying them must not
- *       monopolize a core).
+ *       monopolize a core): the read that fills a stripe asks, and while the stripe stays full only one dropped
+ *       read in {@value ReadBuffer#DROPS_PER_REQUEST} asks again, so readers do not wake the maintenance thread
+ *       again the instant it goes idle. The status sits on a cache line of its own ({@link DrainStatus}).
  *   <li>The table may exceed the bound while writes wait in the write buffer: by at most the buffer's capacity
  *       plus one entry per concurrent writer. Quiescent (after {@link #cleanUp()}), {@code weightedSize <=
  *       maximum}.
@@ -105,7 +107,7 @@ public sealed class BoundedCache<K, V> implements Cache<K, V> permits BoundedCac
 
     static {
         try {
-            DRAIN_STATUS = MethodHandles.lookup().findVarHandle(BoundedCache.class, "drainStatus", int.class);
+            DRAIN_STATUS = MethodHandles.lookup().findVarHandle(DrainStatusField.class, "value", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -139,9 +141,29 @@ public sealed class BoundedCache<K, V> implements Cache<K, V> permits BoundedCac
     private Node.Timed<K, V> accessHead;
     private Node.Timed<K, V> accessTail;
 
-    private volatile int drainStatus;
+    /**
+     * The maintenance state machine (see the class comment), on a cache line of its own: maintenance writes it on
+     * every run, and readers check it whenever a read stripe is full, so sharing a line with the fields every
+     * read loads ({@link #data}, the buffers) would make each run invalidate that line in every reader's cache.
+     */
+    private final DrainStatus drainStatus = new DrainStatus();
 
     private MapView mapView;
+
+    /** Padding before the drain status. */
+    abstract static class DrainStatusPadHead {
+        long p00, p01, p02, p03, p04, p05, p06, p07;
+    }
+
+    /** The drain status field. */
+    abstract static class DrainStatusField extends DrainStatusPadHead {
+        volatile int value;
+    }
+
+    /** The drain status with padding after it, so it shares its cache line with nothing else. */
+    static final class DrainStatus extends DrainStatusField {
+        long p10, p11, p12, p13, p14, p15, p16, p17;
+    }
 
     @SuppressWarnings("unchecked")
     BoundedCache(CacheSettings settings) {
@@ -674,7 +696,7 @@ public sealed class BoundedCache<K, V> implements Cache<K, V> permits BoundedCac
         // A full read stripe asks for maintenance only when none is pending or running: reads never make a
         // running maintenance loop again (only writes must), so a steady stream of reads cannot keep the
         // maintenance thread busy replaying every access; the surplus is dropped, as BP-Wrapper allows.
-        if (readBuffer.offer(n) == ReadBuffer.FULL && drainStatus == IDLE) {
+        if (readBuffer.offer(n) == ReadBuffer.FULL && drainStatus.value == IDLE) {
             scheduleDrain();
         }
     }
@@ -690,9 +712,9 @@ public sealed class BoundedCache<K, V> implements Cache<K, V> permits BoundedCac
     /** Asks for maintenance on the executor unless it is already asked for or running. */
     void scheduleDrain() {
         for (; ; ) {
-            int s = drainStatus;
+            int s = drainStatus.value;
             if (s == IDLE) {
-                if (DRAIN_STATUS.compareAndSet(this, IDLE, REQUIRED)) {
+                if (DRAIN_STATUS.compareAndSet(drainStatus, IDLE, REQUIRED)) {
                     try {
                         executor.execute(drainTask);
                     } catch (RuntimeException e) {
@@ -702,7 +724,7 @@ public sealed class BoundedCache<K, V> implements Cache<K, V> permits BoundedCac
                     return;
                 }
             } else if (s == PROCESSING) {
-                if (DRAIN_STATUS.compareAndSet(this, PROCESSING, PROCESSING_AGAIN)) {
+                if (DRAIN_STATUS.compareAndSet(drainStatus, PROCESSING, PROCESSING_AGAIN)) {
                     return;
                 }
             } else {
@@ -724,7 +746,7 @@ public sealed class BoundedCache<K, V> implements Cache<K, V> permits BoundedCac
     }
 
     private List<Removal<K, V>> maintainLocked() {
-        drainStatus = PROCESSING;
+        drainStatus.value = PROCESSING;
         do {
             readBuffer.drainTo(accessSink);
             Node<K, V> n;
@@ -735,7 +757,7 @@ public sealed class BoundedCache<K, V> implements Cache<K, V> permits BoundedCac
                 expire(ticker.read());
             }
             evict();
-        } while (!DRAIN_STATUS.compareAndSet(this, PROCESSING, IDLE) && restartProcessing());
+        } while (!DRAIN_STATUS.compareAndSet(drainStatus, PROCESSING, IDLE) && restartProcessing());
         if (pendingRemovals.isEmpty()) {
             return null;
         }
@@ -745,7 +767,7 @@ public sealed class BoundedCache<K, V> implements Cache<K, V> permits BoundedCac
     }
 
     private boolean restartProcessing() {
-        drainStatus = PROCESSING;
+        drainStatus.value = PROCESSING;
         return true;
     }
 
@@ -765,15 +787,15 @@ public sealed class BoundedCache<K, V> implements Cache<K, V> permits BoundedCac
         byte state = n.state;
         if (state == Node.ALIVE) {
             if (!n.linked) {
-                n.policyWeight = n.weight();
+                n.setPolicyWeight(n.weight());
                 n.linked = true;
                 policy.onAdd(n);
                 if (timed) {
                     linkTimed((Node.Timed<K, V>) n);
                 }
             } else {
-                long oldWeight = n.policyWeight;
-                n.policyWeight = n.weight();
+                long oldWeight = n.policyWeight();
+                n.setPolicyWeight(n.weight());
                 policy.onUpdate(n, oldWeight);
                 if (timed) {
                     Node.Timed<K, V> t = (Node.Timed<K, V>) n;
@@ -860,7 +882,7 @@ public sealed class BoundedCache<K, V> implements Cache<K, V> permits BoundedCac
             return false;
         }
         if (stats != null) {
-            stats.eviction(cause == RemovalCause.SIZE ? n.policyWeight : n.weight());
+            stats.eviction(cause == RemovalCause.SIZE ? n.policyWeight() : n.weight());
         }
         if (listener != null) {
             @SuppressWarnings("unchecked")

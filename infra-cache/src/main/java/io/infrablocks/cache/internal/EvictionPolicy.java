@@ -22,14 +22,14 @@ public interface EvictionPolicy {
     void onAccess(PolicyNode node);
 
     /**
-     * An entry became resident; its {@link PolicyNode#policyWeight} is set.
+     * An entry became resident; its {@link PolicyNode#policyWeight()} is set.
      *
      * @param node the entry
      */
     void onAdd(PolicyNode node);
 
     /**
-     * A resident entry's value was replaced; its {@link PolicyNode#policyWeight} holds the new weight.
+     * A resident entry's value was replaced; its {@link PolicyNode#policyWeight()} holds the new weight.
      *
      * @param node the entry
      * @param oldWeight the weight before the update

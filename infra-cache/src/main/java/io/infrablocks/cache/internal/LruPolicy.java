@@ -40,19 +40,19 @@ public final class LruPolicy implements EvictionPolicy {
     @Override
     public void onAdd(PolicyNode node) {
         linkLast(node);
-        weightedSize += node.policyWeight;
+        weightedSize += node.policyWeight();
     }
 
     @Override
     public void onUpdate(PolicyNode node, long oldWeight) {
-        weightedSize += node.policyWeight - oldWeight;
+        weightedSize += node.policyWeight() - oldWeight;
         moveToTail(node);
     }
 
     @Override
     public void onRemove(PolicyNode node) {
         unlink(node);
-        weightedSize -= node.policyWeight;
+        weightedSize -= node.policyWeight();
     }
 
     @Override
@@ -60,7 +60,7 @@ public final class LruPolicy implements EvictionPolicy {
         PolicyNode victim = head;
         if (victim != null) {
             unlink(victim);
-            weightedSize -= victim.policyWeight;
+            weightedSize -= victim.policyWeight();
         }
         return victim;
     }

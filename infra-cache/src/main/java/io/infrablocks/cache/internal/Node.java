@@ -67,7 +67,7 @@ abstract class Node<K, V> extends PolicyNode {
 
     void setAccessTime(long nanos) {}
 
-    /** The smallest node: count-bounded, no expiry. */
+    /** The smallest node: count-bounded, no expiry; weighs 1 and stores no weight. */
     static final class Sized<K, V> extends Node<K, V> {
         Sized(K key, V value) {
             super(key, value);
@@ -77,6 +77,9 @@ abstract class Node<K, V> extends PolicyNode {
     /** A weight-bounded node without expiry. */
     static final class Weighted<K, V> extends Node<K, V> {
         private int weight;
+
+        /** The weight the policy accounted; guarded by the eviction lock. */
+        private long policyWeight;
 
         Weighted(K key, V value, int weight) {
             super(key, value);
@@ -92,6 +95,16 @@ abstract class Node<K, V> extends PolicyNode {
         void setWeight(int weight) {
             this.weight = weight;
         }
+
+        @Override
+        public long policyWeight() {
+            return policyWeight;
+        }
+
+        @Override
+        public void setPolicyWeight(long weight) {
+            this.policyWeight = weight;
+        }
     }
 
     /** A node of a cache with expiry: times, weight, and links for the write- and access-order deques. */
@@ -99,6 +112,9 @@ abstract class Node<K, V> extends PolicyNode {
         private volatile int weight;
         private volatile long writeTime;
         private volatile long accessTime;
+
+        /** The weight the policy accounted; guarded by the eviction lock. */
+        private long policyWeight;
 
         /** Write-order deque links; guarded by the eviction lock. */
         Timed<K, V> writePrev;
@@ -145,6 +161,16 @@ abstract class Node<K, V> extends PolicyNode {
         @Override
         void setAccessTime(long nanos) {
             this.accessTime = nanos;
+        }
+
+        @Override
+        public long policyWeight() {
+            return policyWeight;
+        }
+
+        @Override
+        public void setPolicyWeight(long weight) {
+            this.policyWeight = weight;
         }
     }
 }

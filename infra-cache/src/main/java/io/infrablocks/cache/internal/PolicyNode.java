@@ -17,11 +17,32 @@ public abstract class PolicyNode {
     /** Policy-owned tag: which queue or region the node is in (meaning defined by the policy). */
     public byte queue;
 
-    /** The weight the policy accounted for this node (1 when the cache is bounded by size). */
-    public long policyWeight;
-
     /** Creates a node. */
     protected PolicyNode() {}
+
+    /**
+     * The weight the policy accounts for this node. Nodes of a cache bounded by entry count weigh 1 and store no
+     * weight (8 bytes less per entry); nodes that can weigh anything else override this and
+     * {@link #setPolicyWeight}.
+     *
+     * @return the weight, not negative
+     */
+    public long policyWeight() {
+        return 1;
+    }
+
+    /**
+     * Sets the weight the policy accounts for this node; called by the cache (under its eviction lock) before it
+     * reports the node to the policy.
+     *
+     * @param weight the weight
+     * @throws UnsupportedOperationException if the node has the fixed weight 1 and {@code weight} is not 1
+     */
+    public void setPolicyWeight(long weight) {
+        if (weight != 1) {
+            throw new UnsupportedOperationException("this node has the fixed weight 1, not " + weight);
+        }
+    }
 
     /**
      * The entry's key.

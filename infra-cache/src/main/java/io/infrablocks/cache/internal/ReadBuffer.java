@@ -15,7 +15,9 @@ import java.util.function.Consumer;
  * store; the drainer reads slots with acquire loads, stops at the first unpublished (null) slot, clears each
  * slot it consumes and then publishes the new head with a release store, so a producer that sees the new head
  * also sees the cleared slot. An offer that finds its stripe full, or loses the CAS, drops the event: reads
- * only inform the policy, and losing a few under contention costs a little hit ratio, never correctness.
+ * only inform the policy, and losing a few under contention costs a little hit ratio, never correctness. The
+ * offer that fills a stripe asks for a drain; while it stays full, only every {@link #DROPS_PER_REQUEST}th dropped
+ * offer asks again.
  * Threads pick a stripe by a hash of their id; the counters sit on separate cache lines.
  *
  * <p>Complexity: offer O(1), no allocation; drain O(events).
@@ -27,10 +29,23 @@ final class ReadBuffer {
 
     /** The offer was recorded and the stripe has room left. */
     static final int RECORDED = 0;
-    /** The offer was recorded (or dropped) and the stripe is full: schedule a drain. */
+    /**
+     * The offer filled the stripe's last slot, or it is the {@value #DROPS_PER_REQUEST}th offer dropped by a full
+     * stripe: ask for a drain.
+     */
     static final int FULL = 1;
     /** The offer was dropped because another thread won the slot. */
     static final int CONTENDED = 2;
+    /** The offer was dropped because the stripe is full, and a drain was asked for recently. */
+    static final int DROPPED = 3;
+
+    /**
+     * While a stripe stays full, only one dropped offer in this many asks for a drain again. The offer that fills
+     * the stripe asks at once (so a caller that runs maintenance on its own thread never drops a read); the
+     * spacing keeps readers of a full stripe from waking the maintenance thread again the moment it finishes,
+     * often while it is still being descheduled, which costs both sides a contended scheduler wake-up.
+     */
+    static final int DROPS_PER_REQUEST = 64;
 
     private final Stripe[] stripes;
     private final int mask;
@@ -65,6 +80,9 @@ final class ReadBuffer {
 
     abstract static class TailField extends PadHead {
         volatile long tail;
+
+        /** Offers dropped because the stripe was full (racy counter, producers only, next to their counter). */
+        int drops;
     }
 
     abstract static class PadMiddle extends TailField {
@@ -100,7 +118,7 @@ final class ReadBuffer {
             long t = tail;
             long size = t - h;
             if (size >= SLOTS) {
-                return FULL;
+                return (++drops & (DROPS_PER_REQUEST - 1)) == 0 ? FULL : DROPPED;
             }
             if (TAIL.compareAndSet(this, t, t + 1)) {
                 slots.setRelease((int) t & SLOT_MASK, e);

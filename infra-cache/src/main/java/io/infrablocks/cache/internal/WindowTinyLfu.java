@@ -124,7 +124,7 @@ final class WindowTinyLfu {
         count++;
         node.queue = WINDOW;
         linkLast(window, node);
-        windowWeight += node.policyWeight;
+        windowWeight += node.policyWeight();
     }
 
     void onAccess(PolicyNode node) {
@@ -132,10 +132,10 @@ final class WindowTinyLfu {
             case WINDOW -> moveToLast(window, node);
             case PROBATION -> {
                 unlink(node);
-                probationWeight -= node.policyWeight;
+                probationWeight -= node.policyWeight();
                 node.queue = PROTECTED;
                 linkLast(protectedQueue, node);
-                protectedWeight += node.policyWeight;
+                protectedWeight += node.policyWeight();
                 demoteProtectedOverflow();
             }
             case PROTECTED -> moveToLast(protectedQueue, node);
@@ -144,7 +144,7 @@ final class WindowTinyLfu {
     }
 
     void onUpdate(PolicyNode node, long oldWeight) {
-        long delta = node.policyWeight - oldWeight;
+        long delta = node.policyWeight() - oldWeight;
         switch (node.queue) {
             case WINDOW -> windowWeight += delta;
             case PROBATION -> probationWeight += delta;
@@ -165,9 +165,9 @@ final class WindowTinyLfu {
     private void detach(PolicyNode node) {
         unlink(node);
         switch (node.queue) {
-            case WINDOW -> windowWeight -= node.policyWeight;
-            case PROBATION -> probationWeight -= node.policyWeight;
-            default -> protectedWeight -= node.policyWeight;
+            case WINDOW -> windowWeight -= node.policyWeight();
+            case PROBATION -> probationWeight -= node.policyWeight();
+            default -> protectedWeight -= node.policyWeight();
         }
         node.queue = 0;
         count--;
@@ -178,31 +178,31 @@ final class WindowTinyLfu {
         while (windowWeight > windowMaximum && window.next != window) {
             PolicyNode candidate = window.next;
             long mainWeight = probationWeight + protectedWeight;
-            if (mainWeight + candidate.policyWeight <= maximum - windowMaximum) {
+            if (mainWeight + candidate.policyWeight() <= maximum - windowMaximum) {
                 if (budget-- == 0) {
                     break;
                 }
                 // Room in the main space (filling up, or the window just shrank): no duel.
                 unlink(candidate);
-                windowWeight -= candidate.policyWeight;
+                windowWeight -= candidate.policyWeight();
                 candidate.queue = PROBATION;
                 linkLast(probation, candidate);
-                probationWeight += candidate.policyWeight;
+                probationWeight += candidate.policyWeight();
                 continue;
             }
             PolicyNode victim = probation.next != probation
                     ? probation.next
                     : protectedQueue.next != protectedQueue ? protectedQueue.next : null;
-            if (victim == null || candidate.policyWeight > maximum || !admit(candidate, victim)) {
+            if (victim == null || candidate.policyWeight() > maximum || !admit(candidate, victim)) {
                 detach(candidate);
                 return candidate;
             }
             detach(victim);
             unlink(candidate);
-            windowWeight -= candidate.policyWeight;
+            windowWeight -= candidate.policyWeight();
             candidate.queue = PROBATION;
             linkLast(probation, candidate);
-            probationWeight += candidate.policyWeight;
+            probationWeight += candidate.policyWeight();
             return victim;
         }
         demoteProtectedOverflow();
@@ -244,10 +244,10 @@ final class WindowTinyLfu {
         while (protectedWeight > protectedMaximum && protectedQueue.next != protectedQueue && budget-- > 0) {
             PolicyNode node = protectedQueue.next;
             unlink(node);
-            protectedWeight -= node.policyWeight;
+            protectedWeight -= node.policyWeight();
             node.queue = PROBATION;
             linkLast(probation, node);
-            probationWeight += node.policyWeight;
+            probationWeight += node.policyWeight();
         }
     }
 

@@ -86,8 +86,8 @@ class AdaptivePolicyPropertyTest {
                 }
                 case 2 -> {
                     if (node != null) {
-                        long old = node.policyWeight;
-                        node.policyWeight = op.weight();
+                        long old = node.policyWeight();
+                        node.setPolicyWeight(op.weight());
                         policy.onUpdate(node, old);
                     }
                 }
@@ -96,7 +96,7 @@ class AdaptivePolicyPropertyTest {
             evictWhileOver(policy, resident, gone);
             assertTrue(policy.weightedSize() <= policy.maximum(), "over the maximum once evictions stopped");
             assertEquals(
-                    resident.values().stream().mapToLong(n -> n.policyWeight).sum(),
+                    resident.values().stream().mapToLong(n -> n.policyWeight()).sum(),
                     policy.weightedSize(),
                     "weights are accounted exactly");
             assertTrue(policy.hottest(Integer.MAX_VALUE).size() == resident.size(), "hottest lists every entry");

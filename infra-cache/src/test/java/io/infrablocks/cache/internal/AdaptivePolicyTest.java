@@ -156,13 +156,14 @@ class AdaptivePolicyTest {
 
         assertEquals(List.of("c"), h.evicted); // c ties the victim a and loses
         TestNode b = h.resident.get("b");
-        b.policyWeight = 1;
+        b.setPolicyWeight(1);
         h.policy.onUpdate(b, 4);
         assertEquals(5, h.policy.weightedSize());
         h.request("huge", 11); // heavier than the whole cache: evicted at once, nothing else is
         assertEquals("huge", h.evicted.get(h.evicted.size() - 1));
         assertTrue(h.policy.weightedSize() <= 10);
-        assertEquals(h.resident.values().stream().mapToLong(n -> n.policyWeight).sum(), h.policy.weightedSize());
+        assertEquals(
+                h.resident.values().stream().mapToLong(n -> n.policyWeight()).sum(), h.policy.weightedSize());
     }
 
     @Test

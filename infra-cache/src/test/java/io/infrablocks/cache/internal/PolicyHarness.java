@@ -11,10 +11,21 @@ final class PolicyHarness {
     /** A resident test entry. */
     static final class TestNode extends PolicyNode {
         final Object key;
+        private long weight;
 
         TestNode(Object key, long weight) {
             this.key = key;
-            this.policyWeight = weight;
+            this.weight = weight;
+        }
+
+        @Override
+        public long policyWeight() {
+            return weight;
+        }
+
+        @Override
+        public void setPolicyWeight(long weight) {
+            this.weight = weight;
         }
 
         @Override
