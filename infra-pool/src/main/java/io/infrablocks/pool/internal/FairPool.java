@@ -449,29 +449,7 @@ public final class FairPool<T> implements Pool<T> {
                 got = claimFree();
             }
             if (got == null) {
-                PoolException failure = null;
-                if (cfg.failFast() && creationFailing) {
-                    rejected.increment();
-                    lock.lock();
-                    try {
-                        ensureRetryLocked();
-                    } finally {
-                        lock.unlock();
-                    }
-                    failure = creationException("no resource idle and creation is failing");
-                } else if (deadline - cfg.clock().nanoTime() <= 0) {
-                    timeouts.increment();
-                    requestCreation();
-                    failure = exhausted("timed out after " + TimeUnit.NANOSECONDS.toMillis(timeout) + " ms");
-                } else {
-                    int rc = enter(atHead);
-                    if (rc == REFUSED_CLOSED) {
-                        throw closedException();
-                    } else if (rc == REFUSED_FULL) {
-                        rejected.increment();
-                        failure = exhausted("wait queue full (maxWaiters " + cfg.maxWaiters() + ")");
-                    }
-                }
+                PoolException failure = refuseOrEnter(deadline, timeout, atHead);
                 if (failure != null) {
                     cfg.listener().acquireFailed(failure);
                     throw failure;
@@ -600,29 +578,7 @@ public final class FairPool<T> implements Pool<T> {
             }
             Slot<T> got = claimFree();
             if (got == null) {
-                PoolException failure = null;
-                if (cfg.failFast() && creationFailing) {
-                    rejected.increment();
-                    lock.lock();
-                    try {
-                        ensureRetryLocked();
-                    } finally {
-                        lock.unlock();
-                    }
-                    failure = creationException("no resource idle and creation is failing");
-                } else if (deadline - cfg.clock().nanoTime() <= 0) {
-                    timeouts.increment();
-                    requestCreation();
-                    failure = exhausted("timed out after " + TimeUnit.NANOSECONDS.toMillis(timeout) + " ms");
-                } else {
-                    int rc = enter(false);
-                    if (rc == REFUSED_CLOSED) {
-                        throw closedException();
-                    } else if (rc == REFUSED_FULL) {
-                        rejected.increment();
-                        failure = exhausted("wait queue full (maxWaiters " + cfg.maxWaiters() + ")");
-                    }
-                }
+                PoolException failure = refuseOrEnter(deadline, timeout, false);
                 if (failure != null) {
                     cfg.listener().acquireFailed(failure);
                     throw failure;
@@ -1370,6 +1326,38 @@ public final class FairPool<T> implements Pool<T> {
             }
         }
         return active + " active, " + idle + " idle, " + (gate & ~CLOSED) + " waiting";
+    }
+
+    /**
+     * The step of an acquire that found no free resource: fails fast while creation is failing, times out past
+     * the deadline, or counts the caller in as a waiter ({@link #enter}).
+     *
+     * @return the failure to report, or null once the caller may wait
+     */
+    private PoolException refuseOrEnter(long deadline, long timeout, boolean atHead) {
+        if (cfg.failFast() && creationFailing) {
+            rejected.increment();
+            lock.lock();
+            try {
+                ensureRetryLocked();
+            } finally {
+                lock.unlock();
+            }
+            return creationException("no resource idle and creation is failing");
+        }
+        if (deadline - cfg.clock().nanoTime() <= 0) {
+            timeouts.increment();
+            requestCreation();
+            return exhausted("timed out after " + TimeUnit.NANOSECONDS.toMillis(timeout) + " ms");
+        }
+        int rc = enter(atHead);
+        if (rc == REFUSED_CLOSED) {
+            throw closedException();
+        } else if (rc == REFUSED_FULL) {
+            rejected.increment();
+            return exhausted("wait queue full (maxWaiters " + cfg.maxWaiters() + ")");
+        }
+        return null;
     }
 
     private PoolExhaustedException exhausted(String bound) {
