@@ -32,6 +32,25 @@ abstract class Picker {
      */
     abstract Member pick(DefaultLoadBalancer lb, long hash, int stripe);
 
+    /**
+     * The first member from {@code start} (wrapping) that {@link DefaultLoadBalancer#admit admits} the call, slow
+     * start included; if none does, the first that may take a call at all ({@link #scan}); null if none.
+     */
+    static Member admitFrom(DefaultLoadBalancer lb, Member[] ms, int start) {
+        int n = ms.length;
+        int i = start;
+        for (int k = 0; k < n; k++) {
+            Member m = ms[i];
+            if (lb.admit(m)) {
+                return m;
+            }
+            if (++i == n) {
+                i = 0;
+            }
+        }
+        return scan(lb, ms, start);
+    }
+
     /** The first member from {@code start} that may take a call, ignoring slow start; null if none. */
     static Member scan(DefaultLoadBalancer lb, Member[] ms, int start) {
         int n = ms.length;

@@ -34,17 +34,7 @@ final class RandomPickers {
             if (n == 0) {
                 return null;
             }
-            int i = n == 1 ? 0 : lb.nextInt(n);
-            for (int k = 0; k < n; k++) {
-                Member m = ms[i];
-                if (lb.admit(m)) {
-                    return m;
-                }
-                if (++i == n) {
-                    i = 0;
-                }
-            }
-            return scan(lb, ms, i);
+            return admitFrom(lb, ms, n == 1 ? 0 : lb.nextInt(n));
         }
     }
 

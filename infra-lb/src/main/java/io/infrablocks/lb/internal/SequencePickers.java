@@ -84,17 +84,7 @@ final class SequencePickers {
             if (n == 0) {
                 return null;
             }
-            int i = cursor.next(n, stripe);
-            for (int k = 0; k < n; k++) {
-                Member m = ms[i];
-                if (lb.admit(m)) {
-                    return m;
-                }
-                if (++i == n) {
-                    i = 0;
-                }
-            }
-            return scan(lb, ms, i);
+            return admitFrom(lb, ms, cursor.next(n, stripe));
         }
     }
 
