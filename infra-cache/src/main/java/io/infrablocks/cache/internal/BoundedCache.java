@@ -135,11 +135,9 @@ public sealed class BoundedCache<K, V> implements Cache<K, V> permits BoundedCac
     private final ArrayList<Removal<K, V>> pendingRemovals = new ArrayList<>();
 
     /** Write-order and access-order deques of timed nodes; guarded by the eviction lock. */
-    private Node.Timed<K, V> writeHead;
+    private final TimedDeque<K, V> writeOrder = TimedDeque.writeOrder();
 
-    private Node.Timed<K, V> writeTail;
-    private Node.Timed<K, V> accessHead;
-    private Node.Timed<K, V> accessTail;
+    private final TimedDeque<K, V> accessOrder = TimedDeque.accessOrder();
 
     /**
      * The maintenance state machine (see the class comment), on a cache line of its own: maintenance writes it on
@@ -777,7 +775,7 @@ public sealed class BoundedCache<K, V> implements Cache<K, V> permits BoundedCac
         if (n.linked && n.state == Node.ALIVE) {
             policy.onAccess(n);
             if (expireAfterAccessNanos > 0) {
-                moveToAccessTail((Node.Timed<K, V>) n);
+                accessOrder.moveToLast((Node.Timed<K, V>) n);
             }
         }
     }
@@ -799,8 +797,8 @@ public sealed class BoundedCache<K, V> implements Cache<K, V> permits BoundedCac
                 policy.onUpdate(n, oldWeight);
                 if (timed) {
                     Node.Timed<K, V> t = (Node.Timed<K, V>) n;
-                    moveToWriteTail(t);
-                    moveToAccessTail(t);
+                    writeOrder.moveToLast(t);
+                    accessOrder.moveToLast(t);
                 }
             }
         } else if (state == Node.RETIRED) {
@@ -837,13 +835,15 @@ public sealed class BoundedCache<K, V> implements Cache<K, V> permits BoundedCac
 
     private void expire(long now) {
         if (expireAfterWriteNanos > 0) {
-            while (writeHead != null && now - writeHead.writeTime() >= expireAfterWriteNanos) {
-                expireNode(writeHead, now);
+            Node.Timed<K, V> n;
+            while ((n = writeOrder.first()) != null && now - n.writeTime() >= expireAfterWriteNanos) {
+                expireNode(n, now);
             }
         }
         if (expireAfterAccessNanos > 0) {
-            while (accessHead != null && isExpired(accessHead, now)) {
-                expireNode(accessHead, now);
+            Node.Timed<K, V> n;
+            while ((n = accessOrder.first()) != null && isExpired(n, now)) {
+                expireNode(n, now);
             }
         }
     }
@@ -852,8 +852,8 @@ public sealed class BoundedCache<K, V> implements Cache<K, V> permits BoundedCac
         if (n.state == Node.ALIVE && !removeFromTable(n, RemovalCause.EXPIRED, now)) {
             if (n.state == Node.ALIVE) {
                 // Written again since it was found expired: keep it, at the young end.
-                moveToWriteTail(n);
-                moveToAccessTail(n);
+                writeOrder.moveToLast(n);
+                accessOrder.moveToLast(n);
                 return;
             }
         }
@@ -893,95 +893,13 @@ public sealed class BoundedCache<K, V> implements Cache<K, V> permits BoundedCac
     }
 
     private void linkTimed(Node.Timed<K, V> n) {
-        n.writePrev = writeTail;
-        n.writeNext = null;
-        if (writeTail == null) {
-            writeHead = n;
-        } else {
-            writeTail.writeNext = n;
-        }
-        writeTail = n;
-        n.accessPrev = accessTail;
-        n.accessNext = null;
-        if (accessTail == null) {
-            accessHead = n;
-        } else {
-            accessTail.accessNext = n;
-        }
-        accessTail = n;
+        writeOrder.linkLast(n);
+        accessOrder.linkLast(n);
     }
 
     private void unlinkTimed(Node.Timed<K, V> n) {
-        unlinkWrite(n);
-        unlinkAccess(n);
-    }
-
-    private void unlinkWrite(Node.Timed<K, V> n) {
-        Node.Timed<K, V> p = n.writePrev;
-        Node.Timed<K, V> x = n.writeNext;
-        if (p == null) {
-            if (writeHead == n) {
-                writeHead = x;
-            }
-        } else {
-            p.writeNext = x;
-        }
-        if (x == null) {
-            if (writeTail == n) {
-                writeTail = p;
-            }
-        } else {
-            x.writePrev = p;
-        }
-        n.writePrev = null;
-        n.writeNext = null;
-    }
-
-    private void unlinkAccess(Node.Timed<K, V> n) {
-        Node.Timed<K, V> p = n.accessPrev;
-        Node.Timed<K, V> x = n.accessNext;
-        if (p == null) {
-            if (accessHead == n) {
-                accessHead = x;
-            }
-        } else {
-            p.accessNext = x;
-        }
-        if (x == null) {
-            if (accessTail == n) {
-                accessTail = p;
-            }
-        } else {
-            x.accessPrev = p;
-        }
-        n.accessPrev = null;
-        n.accessNext = null;
-    }
-
-    private void moveToWriteTail(Node.Timed<K, V> n) {
-        if (writeTail != n) {
-            unlinkWrite(n);
-            n.writePrev = writeTail;
-            if (writeTail == null) {
-                writeHead = n;
-            } else {
-                writeTail.writeNext = n;
-            }
-            writeTail = n;
-        }
-    }
-
-    private void moveToAccessTail(Node.Timed<K, V> n) {
-        if (accessTail != n) {
-            unlinkAccess(n);
-            n.accessPrev = accessTail;
-            if (accessTail == null) {
-                accessHead = n;
-            } else {
-                accessTail.accessNext = n;
-            }
-            accessTail = n;
-        }
+        writeOrder.unlink(n);
+        accessOrder.unlink(n);
     }
 
     private void deliver(List<Removal<K, V>> removals) {
