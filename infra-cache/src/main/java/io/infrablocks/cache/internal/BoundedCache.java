@@ -134,6 +134,9 @@ public sealed class BoundedCache<K, V> implements Cache<K, V> permits BoundedCac
     /** Removals found by maintenance, delivered after the lock is released; guarded by the eviction lock. */
     private final ArrayList<Removal<K, V>> pendingRemovals = new ArrayList<>();
 
+    /** Unmaps maintenance's victims; guarded by the eviction lock. */
+    private final Unmap unmap = new Unmap();
+
     /** Write-order and access-order deques of timed nodes; guarded by the eviction lock. */
     private final TimedDeque<K, V> writeOrder = TimedDeque.writeOrder();
 
@@ -867,29 +870,53 @@ public sealed class BoundedCache<K, V> implements Cache<K, V> permits BoundedCac
      * expired. Returns whether it was removed; records the removal for the listener and the stats.
      */
     private boolean removeFromTable(Node<K, V> n, RemovalCause cause, long now) {
-        Object[] removed = new Object[1];
-        data.computeIfPresent(n.key, (k, cur) -> {
-            if (cur != n || (cause == RemovalCause.EXPIRED && !isExpired(cur, now))) {
-                return cur;
-            }
-            synchronized (cur) {
-                cur.state = Node.RETIRED;
-                removed[0] = cur.value;
-            }
-            return null;
-        });
-        if (removed[0] == null) {
+        Unmap u = unmap;
+        u.target = n;
+        u.cause = cause;
+        u.now = now;
+        V value;
+        try {
+            data.computeIfPresent(n.key, u);
+            value = u.removed;
+        } finally {
+            u.target = null;
+            u.removed = null;
+        }
+        if (value == null) {
             return false;
         }
         if (stats != null) {
             stats.eviction(cause == RemovalCause.SIZE ? n.policyWeight() : n.weight());
         }
         if (listener != null) {
-            @SuppressWarnings("unchecked")
-            V value = (V) removed[0];
             pendingRemovals.add(new Removal<>(n.key, value, cause));
         }
         return true;
+    }
+
+    /**
+     * The remapping function that unmaps a victim chosen by maintenance, if it is still mapped and, for expiry,
+     * still expired. One instance, reused, so evicting allocates nothing but what the table frees; its fields
+     * are set and read only by the eviction-lock holder (the table runs the function on the calling thread).
+     */
+    private final class Unmap implements BiFunction<K, Node<K, V>, Node<K, V>> {
+        Node<K, V> target;
+        RemovalCause cause;
+        long now;
+        /** The value of the node unmapped by the last call, or null if it was not unmapped. */
+        V removed;
+
+        @Override
+        public Node<K, V> apply(K k, Node<K, V> cur) {
+            if (cur != target || (cause == RemovalCause.EXPIRED && !isExpired(cur, now))) {
+                return cur;
+            }
+            synchronized (cur) {
+                cur.state = Node.RETIRED;
+                removed = cur.value;
+            }
+            return null;
+        }
     }
 
     private void linkTimed(Node.Timed<K, V> n) {
