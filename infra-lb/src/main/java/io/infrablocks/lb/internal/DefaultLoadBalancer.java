@@ -75,6 +75,9 @@ public final class DefaultLoadBalancer implements LoadBalancer {
     private final Strategy strategy;
     private final PickerFactory factory;
     private final LongSupplier clock;
+    /** The clock of the peak-EWMA completions: cached system time, or null to read {@code clock}. */
+    private final CoarseClock ewmaClock;
+
     private final RandomGenerator random;
     private final LoadBalancerListener listener;
     final long ewmaDecayNanos;
@@ -110,6 +113,10 @@ public final class DefaultLoadBalancer implements LoadBalancer {
     private final ReentrantLock drainLock = new ReentrantLock();
     private final Condition drained = drainLock.newCondition();
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** The chunk of striped counters new members take slots in, and its slots used (guarded by writeLock). */
+    private int[] chunk;
+
+    private int chunkUsed;
 
     /**
      * Builds the balancer from validated settings; use {@code LoadBalancer.builder()}.
@@ -142,11 +149,13 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         this.panicThreshold = config.panicThreshold();
         this.slowStartNanos = config.slowStartNanos();
         this.plainSuccess = !trackLatency && !(failureRate > 0);
+        this.ewmaClock =
+                trackLatency && clock == LbConfig.SYSTEM_CLOCK ? CoarseClock.system(config.threadFactory()) : null;
         this.sticky = config.stickyMaxEntries() > 0
                 ? new StickyTable(config.stickyMaxEntries(), config.stickyTtlNanos())
                 : null;
         for (Endpoint e : config.endpoints()) {
-            byId.put(e.id(), new Member(this, e, striped));
+            byId.put(e.id(), newMember(e));
         }
         writeLock.lock();
         try {
@@ -336,6 +345,12 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         return clock.getAsLong();
     }
 
+    /** The time for peak-EWMA decay: {@link #now()}, or the system time cached to about a millisecond. */
+    long ewmaNow() {
+        CoarseClock c = ewmaClock;
+        return c != null ? c.now() : clock.getAsLong();
+    }
+
     int nextInt(int bound) {
         RandomGenerator r = random;
         return r == null ? ThreadLocalRandom.current().nextInt(bound) : r.nextInt(bound);
@@ -368,7 +383,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
             return;
         }
         if (trackLatency) {
-            long now = now();
+            long now = ewmaNow();
             m.observe(now, ok ? latencyNanos : Math.max(latencyNanos, (long) m.cost));
         }
         if (ok) {
@@ -671,6 +686,22 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         }
     }
 
+    /**
+     * A member with the next slot of the current counter chunk (a fresh chunk every {@link
+     * Stripes#CHUNK_MEMBERS} members; slots are never reused, a chunk is garbage once its members are); the
+     * constructor or a caller holding writeLock.
+     */
+    private Member newMember(Endpoint e) {
+        if (!striped) {
+            return new Member(this, e, null, 0);
+        }
+        if (chunk == null || chunkUsed == Stripes.CHUNK_MEMBERS) {
+            chunk = Stripes.newChunk();
+            chunkUsed = 0;
+        }
+        return new Member(this, e, chunk, Stripes.SLOT * chunkUsed++);
+    }
+
     /** Builds and publishes a new snapshot; caller holds writeLock. */
     private void publish() {
         Member[] ms = byId.values().toArray(new Member[0]);
@@ -694,7 +725,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
                 throw new IllegalArgumentException(
                         "load balancer '" + name + "' already has an endpoint '" + endpoint.id() + "'");
             }
-            m = new Member(this, endpoint, striped);
+            m = newMember(endpoint);
             if (slowStartNanos > 0) {
                 m.slowStartBegin = now();
                 m.status = Member.SLOW_START;
@@ -836,6 +867,9 @@ public final class DefaultLoadBalancer implements LoadBalancer {
             snapshot = new Snapshot(snapshot.members, null);
         } finally {
             writeLock.unlock();
+        }
+        if (ewmaClock != null) {
+            ewmaClock.close();
         }
         if (checker != null && !checker.close()) {
             log.warn("load balancer '{}' closed but a health probe did not stop within its timeout", name);

@@ -67,7 +67,7 @@ final class LoadPickers {
             if (n == 0) {
                 return null;
             }
-            long now = ewma ? lb.now() : 0;
+            long now = ewma ? lb.ewmaNow() : 0;
             int i = n == 1 ? 0 : lb.nextInt(n);
             Member best = null;
             double bestLoad = Double.MAX_VALUE;
@@ -189,7 +189,7 @@ final class LoadPickers {
                 boolean ua = lb.usable(a);
                 boolean ub = lb.usable(b);
                 if (ua && ub) {
-                    long now = lb.now();
+                    long now = ewma ? lb.ewmaNow() : 0;
                     return load(lb, a, now) <= load(lb, b, now) ? a : b;
                 }
                 if (ua) {
@@ -199,7 +199,7 @@ final class LoadPickers {
                     return b;
                 }
             }
-            long now = ewma ? lb.now() : 0;
+            long now = ewma ? lb.ewmaNow() : 0;
             Member best = null;
             double bestLoad = Double.MAX_VALUE;
             for (Member m : ms) {

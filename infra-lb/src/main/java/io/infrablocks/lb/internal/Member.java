@@ -35,7 +35,8 @@ import java.lang.invoke.VarHandle;
  * re-checks every 10 ms rather than rely on that completion's signal.
  *
  * <p>The peak-EWMA pair ({@code cost}, {@code costStamp}) is updated without a lock, by a racy
- * read-modify-write of two volatiles: two completions on the same endpoint at the same instant may lose one
+ * read-modify-write of two volatiles written with release stores (no store-load fence, which on x86 costs
+ * as much as an atomic): two completions on the same endpoint at the same instant may lose one
  * of the two samples, and a reader may see a torn pair, which skews one decay; the estimator tolerates
  * both (Finagle takes a monitor here, which with two threads costs more than the rest of the completion).
  * The stamp only moves forward. The failure-rate window is guarded by this object's monitor. Everything else is volatile and
@@ -58,6 +59,8 @@ public final class Member implements Selection {
     static final VarHandle IN_FLIGHT;
     static final VarHandle CONSECUTIVE_FAILURES;
     static final VarHandle FAILURES;
+    static final VarHandle COST;
+    static final VarHandle COST_STAMP;
     static final VarHandle CELL = MethodHandles.arrayElementVarHandle(int[].class);
 
     static {
@@ -67,6 +70,8 @@ public final class Member implements Selection {
             IN_FLIGHT = l.findVarHandle(Member.class, "inFlight", int.class);
             CONSECUTIVE_FAILURES = l.findVarHandle(Member.class, "consecutiveFailures", int.class);
             FAILURES = l.findVarHandle(Member.class, "failures", long.class);
+            COST = l.findVarHandle(Member.class, "cost", double.class);
+            COST_STAMP = l.findVarHandle(Member.class, "costStamp", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -85,10 +90,13 @@ public final class Member implements Selection {
     /** The exact in-flight count (when {@link #cells} is null). */
     volatile int inFlight;
     /**
-     * Striped counters ({@link Stripes}): at offset(s) picks, at offset(s) + 1 the owner's completions, at
-     * offset(s) + 2 other threads' completions.
+     * Striped counters in a chunk shared with up to 15 other members ({@link Stripes#newChunk}): at {@code
+     * region(s) + base} picks, at {@code + 1} the owner's completions, at {@code + 2} other threads'
+     * completions; null for the exact counter.
      */
     final int[] cells;
+    /** This member's slot in every stripe region of {@link #cells}. */
+    final int base;
 
     volatile int consecutiveFailures;
     volatile long failures;
@@ -96,7 +104,7 @@ public final class Member implements Selection {
     volatile int ejections;
     volatile long slowStartBegin;
 
-    // peak EWMA, written under the monitor
+    // peak EWMA: racy read-modify-write, release stores (see the class comment)
     volatile double cost;
     volatile long costStamp;
 
@@ -109,9 +117,10 @@ public final class Member implements Selection {
     int checkSuccesses;
     int checkFailures;
 
-    Member(DefaultLoadBalancer lb, Endpoint endpoint, boolean striped) {
+    Member(DefaultLoadBalancer lb, Endpoint endpoint, int[] cells, int base) {
         this.lb = lb;
-        this.cells = striped ? Stripes.newCells() : null;
+        this.cells = cells;
+        this.base = base;
         this.id = endpoint.id();
         this.idHash = Request.hash(endpoint.id());
         this.endpoint = endpoint;
@@ -173,7 +182,7 @@ public final class Member implements Selection {
         if (c == null) {
             IN_FLIGHT.getAndAdd(this, 1);
         } else {
-            CELL.getAndAdd(c, Stripes.offset(stripe), 1);
+            CELL.getAndAdd(c, Stripes.region(stripe) + base, 1);
         }
     }
 
@@ -192,7 +201,7 @@ public final class Member implements Selection {
             return true;
         }
         int s = Stripes.current();
-        int at = Stripes.offset(s);
+        int at = Stripes.region(s) + base;
         boolean owner = Stripes.owns(s);
         countCompletion(c, at, owner, 1);
         int net = (int) CELL.getAcquire(c, at) - (int) CELL.getAcquire(c, at + 1) - (int) CELL.getAcquire(c, at + 2);
@@ -218,7 +227,7 @@ public final class Member implements Selection {
             IN_FLIGHT.getAndAdd(this, -1);
         } else {
             int s = Stripes.current();
-            countCompletion(c, Stripes.offset(s), Stripes.owns(s), 1);
+            countCompletion(c, Stripes.region(s) + base, Stripes.owns(s), 1);
         }
     }
 
@@ -232,13 +241,15 @@ public final class Member implements Selection {
         if (c == null) {
             return inFlight;
         }
+        int b = base;
         int done = 0;
         for (int s = 0; s < Stripes.COUNT; s++) {
-            done += (int) CELL.getVolatile(c, Stripes.offset(s) + 1) + (int) CELL.getVolatile(c, Stripes.offset(s) + 2);
+            int at = Stripes.region(s) + b;
+            done += (int) CELL.getVolatile(c, at + 1) + (int) CELL.getVolatile(c, at + 2);
         }
         int picked = 0;
         for (int s = 0; s < Stripes.COUNT; s++) {
-            picked += (int) CELL.getVolatile(c, Stripes.offset(s));
+            picked += (int) CELL.getVolatile(c, Stripes.region(s) + b);
         }
         return picked - done;
     }
@@ -257,7 +268,7 @@ public final class Member implements Selection {
         }
         int n = 0;
         for (int s = 0; s < Stripes.COUNT; s++) {
-            int at = Stripes.offset(s);
+            int at = Stripes.region(s) + base;
             n += (int) CELL.getOpaque(c, at) - (int) CELL.getOpaque(c, at + 1) - (int) CELL.getOpaque(c, at + 2);
         }
         return n;
@@ -282,13 +293,13 @@ public final class Member implements Selection {
         double c = cost;
         long td = now - costStamp;
         if (rtt > c) {
-            cost = rtt;
-        } else {
-            double w = td <= 0 ? 1 : decay(td / (double) lb.ewmaDecayNanos);
-            cost = c * w + rtt * (1 - w);
+            COST.setRelease(this, rtt);
+        } else if (td > 0) {
+            double w = decay(td / (double) lb.ewmaDecayNanos);
+            COST.setRelease(this, c * w + rtt * (1 - w));
         }
         if (td > 0) {
-            costStamp = now;
+            COST_STAMP.setRelease(this, now);
         }
     }
 
