@@ -134,21 +134,24 @@ final class CoarseClock implements AutoCloseable {
     }
 
     private void run() {
-        int idle = 0;
-        while (!closed) {
-            LockSupport.parkNanos(this, resolution);
-            advance(source.getAsLong());
-            if (used) {
-                USED.setOpaque(this, false);
-                idle = 0;
-            } else if (++idle >= idleTicks) {
-                // readers from now on read the source and start a new ticker; one that read running just
-                // before gets a tick at most one resolution old
-                running = false;
-                return;
+        try {
+            int idle = 0;
+            while (!closed) {
+                LockSupport.parkNanos(this, resolution);
+                advance(source.getAsLong());
+                if (used) {
+                    USED.setOpaque(this, false);
+                    idle = 0;
+                } else if (++idle >= idleTicks) {
+                    // readers from now on read the source and start a new ticker; one that read running just
+                    // before gets a tick at most one resolution old
+                    return;
+                }
             }
+        } finally {
+            // on every exit, even by an error: readers never keep using a tick nobody refreshes
+            running = false;
         }
-        running = false;
     }
 
     /** Whether a ticker is running (for tests). */

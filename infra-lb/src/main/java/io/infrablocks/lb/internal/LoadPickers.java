@@ -94,10 +94,11 @@ final class LoadPickers {
         /**
          * With unequal weights, candidates are drawn from this table, where each member fills a share of
          * the 2^k slots proportional to its weight (rounded, at least one slot; k &lt;= 16), so one random
-         * long gives both candidates by two masked reads. Null with equal weights or more than 4096 members:
-         * uniform draws.
+         * long gives both candidates by two masked reads. Member indexes are {@code char}s (at most 4096
+         * members), so the table of 100 members takes 16 KB of the L1 cache rather than 32. Null with equal
+         * weights or more than 4096 members: uniform draws.
          */
-        private final int[] slots;
+        private final char[] slots;
 
         TwoChoices(Member[] members, boolean ewma) {
             super(members, false, false);
@@ -105,7 +106,7 @@ final class LoadPickers {
             this.slots = RandomPickers.Alias.uniform(members) || members.length > 4096 ? null : slots(members);
         }
 
-        static int[] slots(Member[] members) {
+        static char[] slots(Member[] members) {
             int n = members.length;
             int size = Integer.highestOneBit(Math.max(1024, Math.min(1 << 16, 64 * n)) * 2 - 1);
             double total = 0;
@@ -126,14 +127,14 @@ final class LoadPickers {
                 }
             }
             counts[heaviest] += size - used;
-            int[] out = new int[size];
+            char[] out = new char[size];
             // interleave members so neighbouring slots differ
             int[] next = new int[n];
             int p = 0;
             while (p < size) {
                 for (int i = 0; i < n && p < size; i++) {
                     if (next[i] < counts[i]) {
-                        out[p++] = i;
+                        out[p++] = (char) i;
                         next[i]++;
                     }
                 }

@@ -17,8 +17,8 @@ import java.lang.invoke.VarHandle;
  * inFlight} int changed by atomic add (or CAS against a cap for bounded loads), for the strategies that
  * read counts on every pick (least-connections, least response time, bounded loads, and the two P2C
  * strategies: measured, one shared counter per member beats summing the stripes of two candidates).
- * <em>Striped</em> (the others): per {@link Stripes stripe} three monotonic counters on the stripe's own
- * cache line, so threads that pick and complete on different cores never write the same line (a shared
+ * <em>Striped</em> (the others): per {@link Stripes stripe} three monotonic counters in the stripe's own
+ * region of a chunk shared by 16 members ({@link Stripes#newChunk}), so threads that pick and complete on different cores never write the same line (a shared
  * counter costs a cache-line transfer per pick with two threads): picks (atomic add: its full fence
  * orders the count before the pick re-reads the status, which draining needs), completions by the
  * stripe's {@link Stripes#owns owner} thread (a plain read and a release store: no atomic instruction),
