@@ -113,10 +113,6 @@ public final class DefaultLoadBalancer implements LoadBalancer {
     private final ReentrantLock drainLock = new ReentrantLock();
     private final Condition drained = drainLock.newCondition();
     private final AtomicBoolean closed = new AtomicBoolean();
-    /** The chunk of striped counters new members take slots in, and its slots used (guarded by writeLock). */
-    private int[] chunk;
-
-    private int chunkUsed;
 
     /**
      * Builds the balancer from validated settings; use {@code LoadBalancer.builder()}.
@@ -155,7 +151,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
                 ? new StickyTable(config.stickyMaxEntries(), config.stickyTtlNanos())
                 : null;
         for (Endpoint e : config.endpoints()) {
-            byId.put(e.id(), newMember(e));
+            byId.put(e.id(), new Member(this, e, striped));
         }
         writeLock.lock();
         try {
@@ -686,22 +682,6 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         }
     }
 
-    /**
-     * A member with the next slot of the current counter chunk (a fresh chunk every {@link
-     * Stripes#CHUNK_MEMBERS} members; slots are never reused, a chunk is garbage once its members are); the
-     * constructor or a caller holding writeLock.
-     */
-    private Member newMember(Endpoint e) {
-        if (!striped) {
-            return new Member(this, e, null, 0);
-        }
-        if (chunk == null || chunkUsed == Stripes.CHUNK_MEMBERS) {
-            chunk = Stripes.newChunk();
-            chunkUsed = 0;
-        }
-        return new Member(this, e, chunk, Stripes.SLOT * chunkUsed++);
-    }
-
     /** Builds and publishes a new snapshot; caller holds writeLock. */
     private void publish() {
         Member[] ms = byId.values().toArray(new Member[0]);
@@ -725,7 +705,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
                 throw new IllegalArgumentException(
                         "load balancer '" + name + "' already has an endpoint '" + endpoint.id() + "'");
             }
-            m = newMember(endpoint);
+            m = new Member(this, endpoint, striped);
             if (slowStartNanos > 0) {
                 m.slowStartBegin = now();
                 m.status = Member.SLOW_START;

@@ -17,8 +17,8 @@ import java.lang.invoke.VarHandle;
  * inFlight} int changed by atomic add (or CAS against a cap for bounded loads), for the strategies that
  * read counts on every pick (least-connections, least response time, bounded loads, and the two P2C
  * strategies: measured, one shared counter per member beats summing the stripes of two candidates).
- * <em>Striped</em> (the others): per {@link Stripes stripe} three monotonic counters in the stripe's own
- * region of a chunk shared by 16 members ({@link Stripes#newChunk}), so threads that pick and complete on different cores never write the same line (a shared
+ * <em>Striped</em> (the others): per {@link Stripes stripe} three monotonic counters on the stripe's own
+ * cache line, so threads that pick and complete on different cores never write the same line (a shared
  * counter costs a cache-line transfer per pick with two threads): picks (atomic add: its full fence
  * orders the count before the pick re-reads the status, which draining needs), completions by the
  * stripe's {@link Stripes#owns owner} thread (a plain read and a release store: no atomic instruction),
@@ -90,13 +90,10 @@ public final class Member implements Selection {
     /** The exact in-flight count (when {@link #cells} is null). */
     volatile int inFlight;
     /**
-     * Striped counters in a chunk shared with up to 15 other members ({@link Stripes#newChunk}): at {@code
-     * region(s) + base} picks, at {@code + 1} the owner's completions, at {@code + 2} other threads'
-     * completions; null for the exact counter.
+     * Striped counters ({@link Stripes}): at offset(s) picks, at offset(s) + 1 the owner's completions, at
+     * offset(s) + 2 other threads' completions.
      */
     final int[] cells;
-    /** This member's slot in every stripe region of {@link #cells}. */
-    final int base;
 
     volatile int consecutiveFailures;
     volatile long failures;
@@ -117,10 +114,9 @@ public final class Member implements Selection {
     int checkSuccesses;
     int checkFailures;
 
-    Member(DefaultLoadBalancer lb, Endpoint endpoint, int[] cells, int base) {
+    Member(DefaultLoadBalancer lb, Endpoint endpoint, boolean striped) {
         this.lb = lb;
-        this.cells = cells;
-        this.base = base;
+        this.cells = striped ? Stripes.newCells() : null;
         this.id = endpoint.id();
         this.idHash = Request.hash(endpoint.id());
         this.endpoint = endpoint;
@@ -182,7 +178,7 @@ public final class Member implements Selection {
         if (c == null) {
             IN_FLIGHT.getAndAdd(this, 1);
         } else {
-            CELL.getAndAdd(c, Stripes.region(stripe) + base, 1);
+            CELL.getAndAdd(c, Stripes.offset(stripe), 1);
         }
     }
 
@@ -201,7 +197,7 @@ public final class Member implements Selection {
             return true;
         }
         int s = Stripes.current();
-        int at = Stripes.region(s) + base;
+        int at = Stripes.offset(s);
         boolean owner = Stripes.owns(s);
         countCompletion(c, at, owner, 1);
         int net = (int) CELL.getAcquire(c, at) - (int) CELL.getAcquire(c, at + 1) - (int) CELL.getAcquire(c, at + 2);
@@ -227,7 +223,7 @@ public final class Member implements Selection {
             IN_FLIGHT.getAndAdd(this, -1);
         } else {
             int s = Stripes.current();
-            countCompletion(c, Stripes.region(s) + base, Stripes.owns(s), 1);
+            countCompletion(c, Stripes.offset(s), Stripes.owns(s), 1);
         }
     }
 
@@ -241,15 +237,14 @@ public final class Member implements Selection {
         if (c == null) {
             return inFlight;
         }
-        int b = base;
         int done = 0;
         for (int s = 0; s < Stripes.COUNT; s++) {
-            int at = Stripes.region(s) + b;
+            int at = Stripes.offset(s);
             done += (int) CELL.getVolatile(c, at + 1) + (int) CELL.getVolatile(c, at + 2);
         }
         int picked = 0;
         for (int s = 0; s < Stripes.COUNT; s++) {
-            picked += (int) CELL.getVolatile(c, Stripes.region(s) + b);
+            picked += (int) CELL.getVolatile(c, Stripes.offset(s));
         }
         return picked - done;
     }
@@ -268,7 +263,7 @@ public final class Member implements Selection {
         }
         int n = 0;
         for (int s = 0; s < Stripes.COUNT; s++) {
-            int at = Stripes.region(s) + base;
+            int at = Stripes.offset(s);
             n += (int) CELL.getOpaque(c, at) - (int) CELL.getOpaque(c, at + 1) - (int) CELL.getOpaque(c, at + 2);
         }
         return n;

@@ -31,12 +31,6 @@ final class Stripes {
     static final int MASK;
     /** Ints per stripe: 128 bytes. */
     static final int PAD = 32;
-    /** Members sharing one {@link #newChunk chunk} of in-flight counters. */
-    static final int CHUNK_MEMBERS = 16;
-    /** Ints per counter slot of one member in one stripe: picks, owner completions, shared completions. */
-    static final int SLOT = 3;
-    /** Ints per stripe region of a chunk: {@code CHUNK_MEMBERS × SLOT} = 48, padded to 64 (256 bytes). */
-    static final int REGION = 64;
 
     static {
         int target = Math.min(16, Math.max(2, 2 * Runtime.getRuntime().availableProcessors()));
@@ -83,29 +77,6 @@ final class Stripes {
      */
     static int[] newCells() {
         return new int[(COUNT + 1) * PAD];
-    }
-
-    /**
-     * A chunk of striped in-flight counters for up to {@link #CHUNK_MEMBERS} members, laid out stripe by
-     * stripe: stripe {@code s}'s region starts at {@link #region region(s)} and holds {@link #SLOT} ints per
-     * member, so one thread's counters of 16 members share 3 cache lines (a per-member padded array costs
-     * two lines per member and thread, which at 100 endpoints overflows the L1 cache), while different
-     * stripes still never share a line.
-     *
-     * @return the chunk
-     */
-    static int[] newChunk() {
-        return new int[(COUNT + 1) * REGION];
-    }
-
-    /**
-     * The index of stripe {@code s}'s region in a chunk from {@link #newChunk}.
-     *
-     * @param s the stripe
-     * @return the index
-     */
-    static int region(int s) {
-        return (s + 1) * REGION;
     }
 
     /**
