@@ -44,7 +44,8 @@ import org.slf4j.LoggerFactory;
  * in-flight, a pick adds in-flight then reads the bit, and the atomic add is a full fence, so either the
  * pick backs out or {@link #awaitDrained} sees the call), and at completion one store on the stripe (plain
  * for the stripe's owner thread, an atomic add otherwise). The returned {@link Selection} is the {@link
- * Member} itself: no allocation. The clock is read at completion by the EWMA strategies (their picks
+ * Member} itself: no allocation. The clock is read at completion by the EWMA strategies (through {@link
+ * CoarseClock}, a reading cached to about a millisecond, when the clock is the system's; their picks
  * compare two stamps instead), by sticky sessions, and on slow paths. {@link #awaitDrained} measures its
  * timeout on the same clock and re-checks at least every {@link #DRAIN_POLL_NANOS} of real time.
  *
