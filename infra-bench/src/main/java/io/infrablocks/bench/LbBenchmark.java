@@ -162,6 +162,19 @@ public class LbBenchmark {
     }
 
     /**
+     * The floor of a keyed pick (not a target reference, added to read the hash strategies): the next
+     * prebuilt request of the thread's ring, its hash mapped to an index into the array by a multiply-shift,
+     * as {@link #baseline} but with the memory traffic of reading the keys the hash strategies read.
+     *
+     * @param keys per-thread requests
+     * @return the endpoint
+     */
+    @Benchmark
+    public Endpoint baselineKeyed(Keys keys) {
+        return array[(int) (((keys.next().hash() >>> 32) * array.length) >>> 32)];
+    }
+
+    /**
      * Round-robin pick and completion.
      *
      * @return the selection

@@ -154,7 +154,7 @@ public interface LoadBalancer extends AutoCloseable {
         private String name;
         private final List<Endpoint> endpoints = new ArrayList<>();
         private Strategy strategy = Strategy.p2cEwma();
-        private LongSupplier clock = System::nanoTime;
+        private LongSupplier clock = LbConfig.SYSTEM_CLOCK;
         private RandomGenerator random;
         private ThreadFactory threadFactory;
         private HealthCheck healthCheck;
@@ -241,7 +241,8 @@ public interface LoadBalancer extends AutoCloseable {
         }
 
         /**
-         * Replaces the factory of the health-check threads (default: daemon threads named {@code
+         * Replaces the factory of the health-check threads and of the peak-EWMA clock ticker (default: daemon
+         * threads named {@code
          * infra-lb-<name>-<n>}).
          *
          * @param value the factory

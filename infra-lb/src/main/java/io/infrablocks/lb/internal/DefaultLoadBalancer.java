@@ -44,7 +44,8 @@ import org.slf4j.LoggerFactory;
  * in-flight, a pick adds in-flight then reads the bit, and the atomic add is a full fence, so either the
  * pick backs out or {@link #awaitDrained} sees the call), and at completion one store on the stripe (plain
  * for the stripe's owner thread, an atomic add otherwise). The returned {@link Selection} is the {@link
- * Member} itself: no allocation. The clock is read at completion by the EWMA strategies (their picks
+ * Member} itself: no allocation. The clock is read at completion by the EWMA strategies (through {@link
+ * CoarseClock}, a reading cached to about a millisecond, when the clock is the system's; their picks
  * compare two stamps instead), by sticky sessions, and on slow paths. {@link #awaitDrained} measures its
  * timeout on the same clock and re-checks at least every {@link #DRAIN_POLL_NANOS} of real time.
  *
@@ -75,6 +76,9 @@ public final class DefaultLoadBalancer implements LoadBalancer {
     private final Strategy strategy;
     private final PickerFactory factory;
     private final LongSupplier clock;
+    /** The clock of the peak-EWMA completions: cached system time, or null to read {@code clock}. */
+    private final CoarseClock ewmaClock;
+
     private final RandomGenerator random;
     private final LoadBalancerListener listener;
     final long ewmaDecayNanos;
@@ -142,6 +146,8 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         this.panicThreshold = config.panicThreshold();
         this.slowStartNanos = config.slowStartNanos();
         this.plainSuccess = !trackLatency && !(failureRate > 0);
+        this.ewmaClock =
+                trackLatency && clock == LbConfig.SYSTEM_CLOCK ? CoarseClock.system(config.threadFactory()) : null;
         this.sticky = config.stickyMaxEntries() > 0
                 ? new StickyTable(config.stickyMaxEntries(), config.stickyTtlNanos())
                 : null;
@@ -336,6 +342,12 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         return clock.getAsLong();
     }
 
+    /** The time for peak-EWMA decay: {@link #now()}, or the system time cached to about a millisecond. */
+    long ewmaNow() {
+        CoarseClock c = ewmaClock;
+        return c != null ? c.now() : clock.getAsLong();
+    }
+
     int nextInt(int bound) {
         RandomGenerator r = random;
         return r == null ? ThreadLocalRandom.current().nextInt(bound) : r.nextInt(bound);
@@ -368,7 +380,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
             return;
         }
         if (trackLatency) {
-            long now = now();
+            long now = ewmaNow();
             m.observe(now, ok ? latencyNanos : Math.max(latencyNanos, (long) m.cost));
         }
         if (ok) {
@@ -836,6 +848,9 @@ public final class DefaultLoadBalancer implements LoadBalancer {
             snapshot = new Snapshot(snapshot.members, null);
         } finally {
             writeLock.unlock();
+        }
+        if (ewmaClock != null) {
+            ewmaClock.close();
         }
         if (checker != null && !checker.close()) {
             log.warn("load balancer '{}' closed but a health probe did not stop within its timeout", name);

@@ -52,4 +52,11 @@ public record LbConfig(
         int stickyMaxEntries,
         long stickyTtlNanos,
         long ewmaDecayNanos,
-        LoadBalancerListener listener) {}
+        LoadBalancerListener listener) {
+
+    /**
+     * The default clock, {@code System::nanoTime}; the balancer recognizes it by identity and then lets the
+     * peak-EWMA completions read a {@link CoarseClock} instead.
+     */
+    public static final LongSupplier SYSTEM_CLOCK = System::nanoTime;
+}

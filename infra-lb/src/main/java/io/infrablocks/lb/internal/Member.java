@@ -35,7 +35,8 @@ import java.lang.invoke.VarHandle;
  * re-checks every 10 ms rather than rely on that completion's signal.
  *
  * <p>The peak-EWMA pair ({@code cost}, {@code costStamp}) is updated without a lock, by a racy
- * read-modify-write of two volatiles: two completions on the same endpoint at the same instant may lose one
+ * read-modify-write of two volatiles written with release stores (no store-load fence, which on x86 costs
+ * as much as an atomic): two completions on the same endpoint at the same instant may lose one
  * of the two samples, and a reader may see a torn pair, which skews one decay; the estimator tolerates
  * both (Finagle takes a monitor here, which with two threads costs more than the rest of the completion).
  * The stamp only moves forward. The failure-rate window is guarded by this object's monitor. Everything else is volatile and
@@ -58,6 +59,8 @@ public final class Member implements Selection {
     static final VarHandle IN_FLIGHT;
     static final VarHandle CONSECUTIVE_FAILURES;
     static final VarHandle FAILURES;
+    static final VarHandle COST;
+    static final VarHandle COST_STAMP;
     static final VarHandle CELL = MethodHandles.arrayElementVarHandle(int[].class);
 
     static {
@@ -67,6 +70,8 @@ public final class Member implements Selection {
             IN_FLIGHT = l.findVarHandle(Member.class, "inFlight", int.class);
             CONSECUTIVE_FAILURES = l.findVarHandle(Member.class, "consecutiveFailures", int.class);
             FAILURES = l.findVarHandle(Member.class, "failures", long.class);
+            COST = l.findVarHandle(Member.class, "cost", double.class);
+            COST_STAMP = l.findVarHandle(Member.class, "costStamp", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -96,7 +101,7 @@ public final class Member implements Selection {
     volatile int ejections;
     volatile long slowStartBegin;
 
-    // peak EWMA, written under the monitor
+    // peak EWMA: racy read-modify-write, release stores (see the class comment)
     volatile double cost;
     volatile long costStamp;
 
@@ -234,7 +239,8 @@ public final class Member implements Selection {
         }
         int done = 0;
         for (int s = 0; s < Stripes.COUNT; s++) {
-            done += (int) CELL.getVolatile(c, Stripes.offset(s) + 1) + (int) CELL.getVolatile(c, Stripes.offset(s) + 2);
+            int at = Stripes.offset(s);
+            done += (int) CELL.getVolatile(c, at + 1) + (int) CELL.getVolatile(c, at + 2);
         }
         int picked = 0;
         for (int s = 0; s < Stripes.COUNT; s++) {
@@ -282,13 +288,13 @@ public final class Member implements Selection {
         double c = cost;
         long td = now - costStamp;
         if (rtt > c) {
-            cost = rtt;
-        } else {
-            double w = td <= 0 ? 1 : decay(td / (double) lb.ewmaDecayNanos);
-            cost = c * w + rtt * (1 - w);
+            COST.setRelease(this, rtt);
+        } else if (td > 0) {
+            double w = decay(td / (double) lb.ewmaDecayNanos);
+            COST.setRelease(this, c * w + rtt * (1 - w));
         }
         if (td > 0) {
-            costStamp = now;
+            COST_STAMP.setRelease(this, now);
         }
     }
 

@@ -1,0 +1,152 @@
+package io.infrablocks.lb.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.infrablocks.lb.Endpoint;
+import io.infrablocks.lb.LoadBalancer;
+import io.infrablocks.lb.Request;
+import io.infrablocks.lb.Strategy;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(value = 20, unit = TimeUnit.SECONDS)
+class CoarseClockTest {
+
+    /** Records the threads it makes (daemon, named like the balancer's). */
+    static final class Recording implements ThreadFactory {
+        final List<Thread> threads = new ArrayList<>();
+
+        @Override
+        public synchronized Thread newThread(Runnable r) {
+            Thread t = new Thread(r, "infra-lb-test-clock-" + (threads.size() + 1));
+            t.setDaemon(true);
+            threads.add(t);
+            return t;
+        }
+
+        synchronized List<Thread> threads() {
+            return List.copyOf(threads);
+        }
+    }
+
+    @Test
+    void firstReadReturnsTheSourceAndStartsOneTicker() throws InterruptedException {
+        AtomicLong source = new AtomicLong(1_000);
+        Recording factory = new Recording();
+        try (CoarseClock clock = new CoarseClock(source::get, factory, 100_000, 1_000_000)) {
+            assertEquals(0, factory.threads().size());
+            assertEquals(1_000, clock.now());
+            assertEquals(1, factory.threads().size());
+            assertTrue(clock.ticking());
+            source.set(5_000);
+            // the ticker raises the cached value to the source within its resolution
+            while (clock.now() != 5_000) {
+                Thread.onSpinWait();
+            }
+            assertEquals(1, factory.threads().size());
+        }
+        Thread ticker = factory.threads().get(0);
+        ticker.join(5_000);
+        assertFalse(ticker.isAlive());
+    }
+
+    @Test
+    void readsNeverGoBackwardsAndLagBySourceSteps() {
+        AtomicLong source = new AtomicLong();
+        Recording factory = new Recording();
+        try (CoarseClock clock = new CoarseClock(source::get, factory, 50_000, 1_000_000)) {
+            long last = Long.MIN_VALUE;
+            for (int i = 0; i < 200_000; i++) {
+                long s = source.addAndGet(3);
+                long t = clock.now();
+                assertTrue(t >= last, "went back from " + last + " to " + t);
+                assertTrue(t <= s, "ahead of the source: " + t + " > " + s);
+                last = t;
+            }
+        }
+    }
+
+    @Test
+    void idleTickerStopsAndTheNextReadStartsAnother() throws InterruptedException {
+        AtomicLong source = new AtomicLong(10);
+        Recording factory = new Recording();
+        try (CoarseClock clock = new CoarseClock(source::get, factory, 100_000, 3)) {
+            assertEquals(10, clock.now());
+            Thread first = factory.threads().get(0);
+            first.join(5_000);
+            assertFalse(first.isAlive());
+            assertFalse(clock.ticking());
+            source.set(20);
+            // stopped: a read goes to the source, and starts a new ticker
+            assertEquals(20, clock.now());
+            assertEquals(2, factory.threads().size());
+        }
+    }
+
+    @Test
+    void closedClockReadsTheSourceWithoutThreads() throws InterruptedException {
+        AtomicLong source = new AtomicLong(7);
+        Recording factory = new Recording();
+        CoarseClock clock = new CoarseClock(source::get, factory, 100_000, 3);
+        clock.close();
+        clock.close();
+        assertEquals(7, clock.now());
+        source.set(9);
+        assertEquals(9, clock.now());
+        assertEquals(0, factory.threads().size());
+    }
+
+    @Test
+    void failingThreadFactoryFallsBackToTheSource() {
+        AtomicLong source = new AtomicLong(3);
+        ThreadFactory failing = r -> {
+            throw new IllegalStateException("no threads here");
+        };
+        try (CoarseClock clock = new CoarseClock(source::get, failing, 100_000, 3)) {
+            assertEquals(3, clock.now());
+            source.set(4);
+            assertEquals(4, clock.now());
+            assertFalse(clock.ticking());
+        }
+    }
+
+    @Test
+    void ewmaBalancerOnTheSystemClockTicksOnItsOwnThreadFactoryUntilClosed() throws InterruptedException {
+        Recording factory = new Recording();
+        LoadBalancer lb = LoadBalancer.builder()
+                .name("coarse")
+                .endpoints(Endpoint.of("a", "10.0.0.1", 80), Endpoint.of("b", "10.0.0.2", 80))
+                .strategy(Strategy.p2cEwma())
+                .threadFactory(factory)
+                .build();
+        assertEquals(0, factory.threads().size());
+        lb.pick(Request.none()).success(1_000_000);
+        assertEquals(1, factory.threads().size());
+        lb.close();
+        Thread ticker = factory.threads().get(0);
+        ticker.join(5_000);
+        assertFalse(ticker.isAlive());
+    }
+
+    @Test
+    void injectedClockIsReadDirectly() {
+        Recording factory = new Recording();
+        AtomicLong now = new AtomicLong();
+        try (LoadBalancer lb = LoadBalancer.builder()
+                .endpoints(Endpoint.of("a", "10.0.0.1", 80))
+                .strategy(Strategy.p2cEwma())
+                .clock(now::get)
+                .threadFactory(factory)
+                .build()) {
+            lb.pick(Request.none()).success(1_000_000);
+            assertEquals(0, factory.threads().size());
+        }
+    }
+}
