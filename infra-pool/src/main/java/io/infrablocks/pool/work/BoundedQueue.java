@@ -279,6 +279,7 @@ public final class BoundedQueue<E> extends AbstractQueue<E> implements BlockingQ
             long difference = sequence(index) - full(position);
             if (difference == 0) {
                 if (LONGS.compareAndSet(counters, HEAD, position, position + 1)) {
+                    assert probe(ProbePoint.CONSUMER_CLAIMED);
                     Object e = takeClaimed(index, removersActive());
                     LONGS.setRelease(sequences, index, free(position + capacity));
                     signalNotFull();
@@ -324,6 +325,7 @@ public final class BoundedQueue<E> extends AbstractQueue<E> implements BlockingQ
                 }
                 // Positions [position, position + n) were all filled; the CAS makes them ours alone.
                 if (LONGS.compareAndSet(counters, HEAD, position, position + n)) {
+                    assert probe(ProbePoint.CONSUMER_CLAIMED);
                     int taken = 0;
                     boolean removers = removersActive();
                     for (int k = 0; k < n; k++) {
@@ -372,6 +374,7 @@ public final class BoundedQueue<E> extends AbstractQueue<E> implements BlockingQ
             return REFS.getAndSet(elements, index, (Object) null);
         }
         Object e = REFS.get(elements, index);
+        assert probe(ProbePoint.CONSUMER_READ);
         REFS.set(elements, index, (Object) null);
         return e;
     }
@@ -430,9 +433,13 @@ public final class BoundedQueue<E> extends AbstractQueue<E> implements BlockingQ
         // an exchange, so exactly one of its exchange and the CAS below obtains the element.
         LONGS.getAndAdd(counters, REMOVERS, 1L);
         try {
-            removed = head() <= position
-                    && sequence(index) == full(position)
-                    && REFS.compareAndSet(elements, index, e, TOMBSTONE);
+            assert probe(ProbePoint.REMOVER_ANNOUNCED);
+            if (head() <= position && sequence(index) == full(position)) {
+                assert probe(ProbePoint.REMOVER_CHECKED);
+                removed = REFS.compareAndSet(elements, index, e, TOMBSTONE);
+            } else {
+                removed = false;
+            }
         } finally {
             LONGS.getAndAdd(counters, REMOVERS, -1L);
         }
@@ -892,6 +899,45 @@ public final class BoundedQueue<E> extends AbstractQueue<E> implements BlockingQ
             last = null;
             lastPosition = -1;
         }
+    }
+
+    // ------------------------------------------------------------------ test probes
+
+    /** Points of the consumer/remover hand-off where a test can hold a thread (see {@link #probe}). */
+    enum ProbePoint {
+        /** A consumer won the CAS on {@code head}, before it reads the removers count. */
+        CONSUMER_CLAIMED,
+        /** A consumer without a remover about read the element with a plain load, before clearing the slot. */
+        CONSUMER_READ,
+        /** A remover announced itself (removers count incremented), before it reads {@code head}. */
+        REMOVER_ANNOUNCED,
+        /** A remover found the position not yet consumed, before its CAS on the element. */
+        REMOVER_CHECKED
+    }
+
+    /** Test hook called at a {@link ProbePoint}. */
+    interface Probe {
+        void at(ProbePoint point);
+    }
+
+    /** Set by tests before the queue is shared; only read from {@code assert} statements. */
+    private volatile Probe probe;
+
+    /** Installs a test hook; it is called only when assertions are enabled for this class (tests). */
+    void probe(Probe hook) {
+        this.probe = hook;
+    }
+
+    /**
+     * Calls the test hook; used as {@code assert probe(point)}, so with assertions disabled (production) the
+     * JIT removes the call and the read of the field along with the statement.
+     */
+    private boolean probe(ProbePoint point) {
+        Probe hook = probe;
+        if (hook != null) {
+            hook.at(point);
+        }
+        return true;
     }
 
     // ------------------------------------------------------------------ waiters
