@@ -67,7 +67,10 @@ import java.util.function.BooleanSupplier;
  *       head} and, if elements (room) remain and waiters of its side are parked, wakes one, as does every
  *       woken waiter that completed (chained wake-ups). By the same total order, an element (slot) whose
  *       producer (consumer) saw the spinner is visible to the spinner's re-check. Wake-up system calls thus
- *       leave the fast path while the two sides keep up with each other.
+ *       leave the fast path while the two sides keep up with each other. A spinner must not hold this
+ *       privilege while it is off the processor (an oversubscribed machine deschedules a yielding thread for
+ *       milliseconds, and meanwhile nobody wakes the parked threads): one whose {@link Thread#yield()} took
+ *       longer than {@code DESCHEDULED_NANOS} stops spinning and parks, like one whose budget is spent.
  * </ul>
  *
  * <p>Complexity: {@code offer}/{@code poll}/{@code put}/{@code take} O(1) amortized (one CAS when
@@ -117,6 +120,12 @@ public final class BoundedQueue<E> extends AbstractQueue<E> implements BlockingQ
      * a virtual machine), far more than the tiny tasks it would hand over meanwhile.
      */
     private static final long SPIN_NANOS = 50_000L;
+
+    /**
+     * A {@link Thread#yield()} that returns after this long was descheduled for other threads: the spinner
+     * stops spinning (see {@link #spin}). A yield with nothing else to run costs about a microsecond.
+     */
+    private static final long DESCHEDULED_NANOS = 20_000L;
 
     /**
      * Spins while another thread finishes a claimed operation (between its CAS and its release store, a few
@@ -279,6 +288,7 @@ public final class BoundedQueue<E> extends AbstractQueue<E> implements BlockingQ
             long difference = sequence(index) - full(position);
             if (difference == 0) {
                 if (LONGS.compareAndSet(counters, HEAD, position, position + 1)) {
+                    assert probe(ProbePoint.CONSUMER_CLAIMED);
                     Object e = takeClaimed(index, removersActive());
                     LONGS.setRelease(sequences, index, free(position + capacity));
                     signalNotFull();
@@ -304,17 +314,18 @@ public final class BoundedQueue<E> extends AbstractQueue<E> implements BlockingQ
      * spares them a CAS each and keeps the slots' cache lines with one consumer. Takes at most a {@code 2 x
      * consumers}-th of the current depth (at least one element), so a short queue is still shared out.
      *
-     * @return the number of elements stored at the start of {@code out}; 0 if the queue was empty
+     * @return the number of elements stored at the start of {@code out}; 0 if the queue was empty or its head
+     *     element not yet published by its producer (a strict {@link #poll()} tells the two apart)
      */
     int pollBatch(Object[] out, int max, int consumers) {
-        int spins = 0;
         for (; ; ) {
             long position = head();
             int index = index(position);
             long difference = sequence(index) - full(position);
             if (difference == 0) {
                 int limit = 1;
-                if (max > 1) {
+                // Read the producers' tail (a line they write on every offer) only if a batch is possible.
+                if (max > 1 && sequence(index(position + 1)) == full(position + 1)) {
                     long depth = tail() - position;
                     limit = (int) Math.max(1, Math.min(max, depth / (2L * consumers)));
                 }
@@ -324,6 +335,7 @@ public final class BoundedQueue<E> extends AbstractQueue<E> implements BlockingQ
                 }
                 // Positions [position, position + n) were all filled; the CAS makes them ours alone.
                 if (LONGS.compareAndSet(counters, HEAD, position, position + n)) {
+                    assert probe(ProbePoint.CONSUMER_CLAIMED);
                     int taken = 0;
                     boolean removers = removersActive();
                     for (int k = 0; k < n; k++) {
@@ -342,13 +354,11 @@ public final class BoundedQueue<E> extends AbstractQueue<E> implements BlockingQ
                     if (taken > 0) {
                         return taken;
                     }
-                    spins = 0;
                 }
             } else if (difference < 0) {
-                if (position >= tail()) {
-                    return 0;
-                }
-                spins = backOff(spins);
+                // Empty, or the producer of this position has not published it yet: either way nothing to
+                // take now (relaxed, as in tryPoll(true)); callers fall back to a strict poll before waiting.
+                return 0;
             }
         }
     }
@@ -372,6 +382,7 @@ public final class BoundedQueue<E> extends AbstractQueue<E> implements BlockingQ
             return REFS.getAndSet(elements, index, (Object) null);
         }
         Object e = REFS.get(elements, index);
+        assert probe(ProbePoint.CONSUMER_READ);
         REFS.set(elements, index, (Object) null);
         return e;
     }
@@ -430,9 +441,13 @@ public final class BoundedQueue<E> extends AbstractQueue<E> implements BlockingQ
         // an exchange, so exactly one of its exchange and the CAS below obtains the element.
         LONGS.getAndAdd(counters, REMOVERS, 1L);
         try {
-            removed = head() <= position
-                    && sequence(index) == full(position)
-                    && REFS.compareAndSet(elements, index, e, TOMBSTONE);
+            assert probe(ProbePoint.REMOVER_ANNOUNCED);
+            if (head() <= position && sequence(index) == full(position)) {
+                assert probe(ProbePoint.REMOVER_CHECKED);
+                removed = REFS.compareAndSet(elements, index, e, TOMBSTONE);
+            } else {
+                removed = false;
+            }
         } finally {
             LONGS.getAndAdd(counters, REMOVERS, -1L);
         }
@@ -742,17 +757,23 @@ public final class BoundedQueue<E> extends AbstractQueue<E> implements BlockingQ
             }
         }
         long start = System.nanoTime();
-        for (int i = 1; ; i++) {
+        long before = start;
+        for (; ; ) {
             Thread.yield();
             Object done = attempt(consumer, e, true);
             if (done != null) {
                 return done;
             }
-            if ((i & 7) == 0
-                    && (System.nanoTime() - start >= budgetNanos
-                            || Thread.currentThread().isInterrupted())) {
+            long now = System.nanoTime();
+            // A yield that took long means other threads wanted this processor (we were descheduled): the
+            // machine is oversubscribed, and a spinner that keeps its flag while off the processor only stops
+            // the other side from waking a parked thread that could do the work. Park instead.
+            if (now - before >= DESCHEDULED_NANOS
+                    || now - start >= budgetNanos
+                    || Thread.currentThread().isInterrupted()) {
                 return null;
             }
+            before = now;
         }
     }
 
@@ -892,6 +913,45 @@ public final class BoundedQueue<E> extends AbstractQueue<E> implements BlockingQ
             last = null;
             lastPosition = -1;
         }
+    }
+
+    // ------------------------------------------------------------------ test probes
+
+    /** Points of the consumer/remover hand-off where a test can hold a thread (see {@link #probe}). */
+    enum ProbePoint {
+        /** A consumer won the CAS on {@code head}, before it reads the removers count. */
+        CONSUMER_CLAIMED,
+        /** A consumer without a remover about read the element with a plain load, before clearing the slot. */
+        CONSUMER_READ,
+        /** A remover announced itself (removers count incremented), before it reads {@code head}. */
+        REMOVER_ANNOUNCED,
+        /** A remover found the position not yet consumed, before its CAS on the element. */
+        REMOVER_CHECKED
+    }
+
+    /** Test hook called at a {@link ProbePoint}. */
+    interface Probe {
+        void at(ProbePoint point);
+    }
+
+    /** Set by tests before the queue is shared; only read from {@code assert} statements. */
+    private volatile Probe probe;
+
+    /** Installs a test hook; it is called only when assertions are enabled for this class (tests). */
+    void probe(Probe hook) {
+        this.probe = hook;
+    }
+
+    /**
+     * Calls the test hook; used as {@code assert probe(point)}, so with assertions disabled (production) the
+     * JIT removes the call and the read of the field along with the statement.
+     */
+    private boolean probe(ProbePoint point) {
+        Probe hook = probe;
+        if (hook != null) {
+            hook.at(point);
+        }
+        return true;
     }
 
     // ------------------------------------------------------------------ waiters

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.AbstractExecutorService;
 import java.util.concurrent.Callable;
@@ -59,6 +60,13 @@ import org.slf4j.LoggerFactory;
  * to exit after shutdown, once the queue is empty, terminates the pool. Metrics are per-worker {@link
  * TaskStats} (single writer, no shared counter on the task path) folded together under {@code metricsLock}.
  *
+ * <p>Optional adaptive limit ({@link AdaptiveLimit}: TCP Vegas as in Netflix's concurrency-limits). When
+ * configured, every admitted task holds one permit of a {@code ConcurrencyLimiter} from admission until it
+ * finished running, was dropped, rejected after queueing, or returned by {@code shutdownNow}; each of these
+ * exits gives the permit back exactly once (the property test checks none is left after termination), and
+ * sampled tasks feed their submission-to-completion time into the limit. A submission at the limit meets the
+ * overflow policy. Without a limit the task path pays one null check.
+ *
  * <p>Complexity: {@code execute} O(1) (plus O(queue) only when racing a shutdown); {@code metrics()}
  * O(workers x histogram size).
  */
@@ -92,6 +100,8 @@ public final class WorkerPool extends AbstractExecutorService implements AutoClo
     private final BoundedQueue<Runnable> queue;
     /** Latencies are sampled for tasks where {@code random & sampleMask == 0}. */
     private final int sampleMask;
+    /** Null unless an adaptive limit was configured: then every task admitted holds one of its permits. */
+    private final ConcurrencyLimiter limiter;
 
     private final AtomicInteger state = new AtomicInteger(RUNNING);
     private final AtomicInteger liveWorkers = new AtomicInteger();
@@ -125,6 +135,7 @@ public final class WorkerPool extends AbstractExecutorService implements AutoClo
         this.closeTimeout = builder.closeTimeout;
         this.queue = BoundedQueue.withCapacity(builder.queueCapacity);
         this.sampleMask = listener != null ? 0 : builder.latencySampleRate - 1;
+        this.limiter = builder.adaptiveLimit != null ? new ConcurrencyLimiter(builder.adaptiveLimit) : null;
         stats.add(callerStats);
     }
 
@@ -159,6 +170,9 @@ public final class WorkerPool extends AbstractExecutorService implements AutoClo
         if (liveWorkers.get() < coreWorkers) {
             addWorker(coreWorkers);
         }
+        if (limiter != null && !limiter.tryAcquire() && !admitAtLimit(command)) {
+            return; // ran in the caller
+        }
         Runnable job = command;
         boolean sampled = sampleMask == 0 || (ThreadLocalRandom.current().nextInt() & sampleMask) == 0;
         if (command instanceof Job.Submitted<?> submitted) {
@@ -173,6 +187,7 @@ public final class WorkerPool extends AbstractExecutorService implements AutoClo
         }
         if (state.get() != RUNNING) {
             if (queue.remove(job)) {
+                releasePermit();
                 tryTerminate();
                 throw reject("the pool is shut down");
             }
@@ -201,12 +216,14 @@ public final class WorkerPool extends AbstractExecutorService implements AutoClo
     private boolean overflow(Runnable job) {
         switch (policy.kind()) {
             case REJECT:
+                releasePermit();
                 throw reject("the queue is full");
             case BLOCK:
                 try {
                     queue.put(job);
                     return true;
                 } catch (InterruptedException e) {
+                    releasePermit();
                     Thread.currentThread().interrupt();
                     RejectedExecutionException rejection = reject("interrupted while waiting for room");
                     rejection.initCause(e);
@@ -217,8 +234,10 @@ public final class WorkerPool extends AbstractExecutorService implements AutoClo
                     if (queue.offer(job, policy.timeout().toNanos(), TimeUnit.NANOSECONDS)) {
                         return true;
                     }
+                    releasePermit();
                     throw reject("the queue stayed full for " + policy.timeout().toMillis() + " ms");
                 } catch (InterruptedException e) {
+                    releasePermit();
                     Thread.currentThread().interrupt();
                     RejectedExecutionException rejection = reject("interrupted while waiting for room");
                     rejection.initCause(e);
@@ -226,16 +245,17 @@ public final class WorkerPool extends AbstractExecutorService implements AutoClo
                 }
             case CALLER_RUNS:
                 if (state.get() != RUNNING) {
+                    releasePermit();
                     throw reject("the pool is shut down");
                 }
                 callerRuns.increment();
-                runTask(job, callerStats, callerStatsLock);
+                runTask(job, callerStats, callerStatsLock, limiter != null);
                 return false;
             case DROP_OLDEST:
                 for (; ; ) {
                     Runnable oldest = queue.poll();
                     if (oldest != null) {
-                        drop(oldest);
+                        drop(oldest, true);
                     }
                     if (queue.offer(job)) {
                         return true;
@@ -243,6 +263,55 @@ public final class WorkerPool extends AbstractExecutorService implements AutoClo
                 }
             default:
                 throw new AssertionError(policy);
+        }
+    }
+
+    /**
+     * Applies the policy to a task that found the adaptive limit reached: true once it holds a permit (or
+     * the permit of a dropped task), false if it ran in the caller; throws if rejected.
+     */
+    private boolean admitAtLimit(Runnable command) {
+        switch (policy.kind()) {
+            case REJECT:
+                throw reject(atLimit());
+            case BLOCK:
+            case BLOCK_WITH_TIMEOUT:
+                boolean timed = policy.kind() == OverflowPolicy.Kind.BLOCK_WITH_TIMEOUT;
+                try {
+                    if (limiter.acquire(timed, policy.timeout().toNanos())) {
+                        return true;
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    RejectedExecutionException rejection = reject(atLimit() + ", interrupted while waiting");
+                    rejection.initCause(e);
+                    throw rejection;
+                }
+                throw reject(atLimit() + " and stayed reached for "
+                        + policy.timeout().toMillis() + " ms");
+            case CALLER_RUNS:
+                callerRuns.increment();
+                runTask(command, callerStats, callerStatsLock, false); // holds no permit
+                return false;
+            case DROP_OLDEST:
+                Runnable oldest = queue.poll();
+                if (oldest == null) {
+                    throw reject(atLimit() + " with no queued task to drop (all are running)");
+                }
+                drop(oldest, false); // its permit passes to the new task
+                return true;
+            default:
+                throw new AssertionError(policy);
+        }
+    }
+
+    private String atLimit() {
+        return "the adaptive concurrency limit of " + limiter.limit() + " tasks in flight is reached";
+    }
+
+    private void releasePermit() {
+        if (limiter != null) {
+            limiter.release();
         }
     }
 
@@ -262,7 +331,10 @@ public final class WorkerPool extends AbstractExecutorService implements AutoClo
         return queued instanceof Job job ? job.task() : queued;
     }
 
-    private void drop(Runnable job) {
+    private void drop(Runnable job, boolean releasePermit) {
+        if (releasePermit) {
+            releasePermit();
+        }
         dropped.increment();
         TaskDroppedException cause = new TaskDroppedException("worker pool '" + name
                 + "' dropped this task before it ran to make room for a newer one: queue full at capacity "
@@ -328,7 +400,7 @@ public final class WorkerPool extends AbstractExecutorService implements AutoClo
             if (state.get() < STOP) {
                 Thread.interrupted(); // no stray interrupt leaks into the next task
             }
-            runTask(job, stats, null);
+            runTask(job, stats, null, limiter != null);
         }
 
         private Runnable awaitJob() {
@@ -413,7 +485,7 @@ public final class WorkerPool extends AbstractExecutorService implements AutoClo
      * Runs a task, times it if it is sampled, and counts it; {@code statsLock} serializes writers of shared
      * stats (null: the single writer is the current worker).
      */
-    private void runTask(Runnable queued, TaskStats taskStats, ReentrantLock statsLock) {
+    private void runTask(Runnable queued, TaskStats taskStats, ReentrantLock statsLock, boolean permit) {
         Throwable failure;
         long wait = -1;
         long run = -1;
@@ -435,6 +507,12 @@ public final class WorkerPool extends AbstractExecutorService implements AutoClo
             } catch (Throwable t) {
                 failure = t;
             }
+        }
+        if (permit) {
+            if (run >= 0) {
+                limiter.onSample(wait + run, limiter.inFlight());
+            }
+            limiter.release();
         }
         if (statsLock != null) {
             statsLock.lock();
@@ -506,6 +584,11 @@ public final class WorkerPool extends AbstractExecutorService implements AutoClo
         advanceState(STOP);
         List<Runnable> drained = new ArrayList<>();
         queue.drainTo(drained);
+        if (limiter != null) {
+            for (int i = 0; i < drained.size(); i++) {
+                limiter.release();
+            }
+        }
         for (Worker worker : workers) {
             worker.thread.interrupt();
         }
@@ -645,6 +728,20 @@ public final class WorkerPool extends AbstractExecutorService implements AutoClo
     }
 
     /**
+     * The current adaptive concurrency limit (see {@link Builder#adaptiveLimit(AdaptiveLimit)}).
+     *
+     * @return the limit on tasks in flight (queued plus running), or empty if none was configured
+     */
+    public OptionalInt concurrencyLimit() {
+        return limiter == null ? OptionalInt.empty() : OptionalInt.of(limiter.limit());
+    }
+
+    /** Permits of the adaptive limit held now (0 without one); for tests. */
+    int permitsHeld() {
+        return limiter == null ? 0 : limiter.inFlight();
+    }
+
+    /**
      * The pool's name.
      *
      * @return the name given to the builder
@@ -662,7 +759,8 @@ public final class WorkerPool extends AbstractExecutorService implements AutoClo
     public String toString() {
         String[] states = {"RUNNING", "SHUTDOWN", "STOP", "TERMINATED"};
         return "WorkerPool[" + name + ", " + states[state.get()] + ", workers " + liveWorkers.get() + "/" + maxWorkers
-                + ", queue " + queue.size() + "/" + queue.capacity() + ", policy " + policy + "]";
+                + ", queue " + queue.size() + "/" + queue.capacity() + ", policy " + policy
+                + (limiter == null ? "" : ", " + limiter) + "]";
     }
 
     // ------------------------------------------------------------------ builder
@@ -681,6 +779,7 @@ public final class WorkerPool extends AbstractExecutorService implements AutoClo
         private LongSupplier nanoTime = System::nanoTime;
         private Duration closeTimeout = Duration.ofSeconds(10);
         private int latencySampleRate = 16;
+        private AdaptiveLimit adaptiveLimit;
 
         private Builder(String name) {
             this.name = name;
@@ -809,6 +908,21 @@ public final class WorkerPool extends AbstractExecutorService implements AutoClo
          */
         public Builder latencySampleRate(int oneIn) {
             this.latencySampleRate = oneIn;
+            return this;
+        }
+
+        /**
+         * Opts into an adaptive limit on the tasks in flight (queued plus running), which grows while sampled
+         * task latency stays at its no-load level and shrinks when queueing raises it; at the limit the
+         * {@linkplain #overflowPolicy(OverflowPolicy) overflow policy} applies as at a full queue. See {@link
+         * AdaptiveLimit} for the algorithm (TCP Vegas, as in Netflix's concurrency-limits). Default: none, at no
+         * cost.
+         *
+         * @param limit the limit's configuration, e.g. {@code AdaptiveLimit.vegas(20, 2, 1000)}
+         * @return this builder
+         */
+        public Builder adaptiveLimit(AdaptiveLimit limit) {
+            this.adaptiveLimit = Objects.requireNonNull(limit, "limit");
             return this;
         }
 

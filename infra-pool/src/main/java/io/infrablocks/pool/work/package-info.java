@@ -6,7 +6,8 @@
  * io.infrablocks.pool.work.WorkerPool} is an {@link java.util.concurrent.ExecutorService} over it: a fixed or
  * bounded number of named daemon workers, an {@link io.infrablocks.pool.work.OverflowPolicy} (BLOCK, BLOCK
  * with timeout, REJECT, CALLER_RUNS, DROP_OLDEST), a handler for failing tasks, metrics with queue-wait and
- * run-time percentiles, and a graceful shutdown that drains the queue.
+ * run-time percentiles, a graceful shutdown that drains the queue, and an optional adaptive limit on the tasks
+ * in flight ({@link io.infrablocks.pool.work.AdaptiveLimit}, TCP Vegas as in Netflix's concurrency-limits).
  *
  * <pre>{@code
  * BlockingQueue<Request> requests = BoundedQueue.withCapacity(1024);

@@ -139,7 +139,9 @@ class BoundedQueueStressTest {
 
     /**
      * Removers ({@code remove(Object)} and {@code Iterator.remove()}) race consumers ({@code poll}, {@code
-     * take}, {@code pollBatch}) for the same elements: each element goes to exactly one of them.
+     * take}, {@code pollBatch}) for the same elements: each element goes to exactly one of them. Statistical:
+     * the race's window is a few instructions wide, so this run rarely hits it; {@code
+     * BoundedQueueRemovalRaceTest} drives each dangerous interleaving deterministically.
      */
     @Test
     void removersAndConsumersNeverBothObtainAnElement() {

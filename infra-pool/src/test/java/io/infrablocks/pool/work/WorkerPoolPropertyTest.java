@@ -63,6 +63,8 @@ class WorkerPoolPropertyTest {
     /**
      * Every submitted task has exactly one fate: it ran, or it was rejected, dropped, or returned by {@code
      * shutdownNow}; never two, never none. With one worker, each producer's tasks start in submission order.
+     * With an adaptive concurrency limit ({@code limit > 0}), the policy also applies at the limit, and every
+     * permit is given back by the time the pool has terminated.
      */
     @Property(tries = 60)
     void everyTaskHasExactlyOneFate(
@@ -72,7 +74,8 @@ class WorkerPoolPropertyTest {
             @ForAll @IntRange(min = 1, max = 3) int producers,
             @ForAll @IntRange(min = 1, max = 40) int perProducer,
             @ForAll @IntRange(min = 0, max = 3000) int spins,
-            @ForAll Ending ending) {
+            @ForAll Ending ending,
+            @ForAll @IntRange(min = 0, max = 4) int limit) {
         assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
             int total = producers * perProducer;
             AtomicIntegerArray ran = new AtomicIntegerArray(total);
@@ -82,16 +85,20 @@ class WorkerPoolPropertyTest {
             List<Integer> starts = java.util.Collections.synchronizedList(new ArrayList<>());
             Map<Future<?>, Integer> futures = new ConcurrentHashMap<>();
             AtomicInteger attempts = new AtomicInteger();
-            WorkerPool pool = WorkerPool.builder("prop")
+            WorkerPool.Builder builder = WorkerPool.builder("prop")
                     .workers(workers)
                     .queueCapacity(capacity)
                     .overflowPolicy(policy)
+                    .latencySampleRate(2)
                     .taskExceptionHandler((task, error) -> {
                         if (error instanceof TaskDroppedException) {
                             dropped.incrementAndGet(((Task) task).id());
                         }
-                    })
-                    .build();
+                    });
+            if (limit > 0) {
+                builder.adaptiveLimit(AdaptiveLimit.vegas(limit, 1, limit + 2));
+            }
+            WorkerPool pool = builder.build();
             CyclicBarrier start = new CyclicBarrier(producers + 1);
             List<Thread> threads = new ArrayList<>();
             for (int p = 0; p < producers; p++) {
@@ -174,6 +181,7 @@ class WorkerPoolPropertyTest {
             assertEquals(ranTotal, m.completed(), "completed");
             assertEquals(rejectedTotal, m.rejected(), "rejected");
             assertEquals(droppedTotal, m.dropped(), "dropped");
+            assertEquals(0, pool.permitsHeld(), "permits of the adaptive limit still held");
             if (workers == 1) {
                 int[] last = new int[producers];
                 java.util.Arrays.fill(last, -1);
