@@ -49,8 +49,10 @@ import org.openjdk.jmh.runner.IterationType;
  * <ul>
  *   <li>{@code cycle1Thread}, {@code cycle2Threads}: pool size 32, 1 and 2 threads (uncontended).
  *   <li>{@code oversubscribed}: 8 threads over 4 connections, throughput.
- *   <li>{@code oversubscribedWait}: the same in SampleTime mode; its p99 is the acquire-wait p99 (the
- *       cycle is nanoseconds, so the sampled time is the wait).
+ *   <li>{@code oversubscribedWait}: the same in SampleTime mode. It samples the whole cycle, so it adds
+ *       each pool's release cost to the wait, and not in the same way for every pool: a HikariCP release
+ *       yields the CPU while threads wait, a FIFO release may unpark the next waiter. Quote acquire-wait
+ *       percentiles from {@code oversubscribedTimed}, which times {@code getConnection()} alone.
  *   <li>{@code oversubscribedTimed}: the same 8 threads over 4 connections, throughput, with every
  *       {@code getConnection()} timed by {@code System.nanoTime()} into a per-thread HdrHistogram (the same
  *       way for all three pools). At the end of the trial it prints one line {@code acquire-wait pool=...}

@@ -117,7 +117,6 @@ public final class FairPool<T> implements Pool<T> {
     private static final VarHandle GATE;
     private static final VarHandle WAITER_STATE;
     private static final VarHandle SIGNALLED;
-    private static final VarHandle LINKED;
 
     static {
         try {
@@ -126,7 +125,6 @@ public final class FairPool<T> implements Pool<T> {
             GATE = l.findVarHandle(FairPool.class, "gate", int.class);
             WAITER_STATE = l.findVarHandle(Waiter.class, "state", int.class);
             SIGNALLED = l.findVarHandle(Waiter.class, "signalled", boolean.class);
-            LINKED = l.findVarHandle(FairPool.class, "linked", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -208,10 +206,11 @@ public final class FairPool<T> implements Pool<T> {
     /**
      * Waiters linked into the queue and not yet served or cancelled: what {@code waiting()} reports. A
      * waiter counts itself only after linking, so whoever sees it counted arrives behind it ({@code gate}
-     * counts a waiter a moment before it links: it is the Dekker flag, not the queue length).
+     * counts a waiter a moment before it links: it is the Dekker flag, not the queue length). A LongAdder,
+     * not a field next to {@code gate}: the fast path reads {@code gate} on every acquire and release, and
+     * must not see its cache line invalidated twice more per queue entry.
      */
-    @SuppressWarnings("unused") // through LINKED
-    private volatile int linked;
+    private final LongAdder linked = new LongAdder();
 
     /** FIFO wait phases ({@link #await}); plain fields, set only by tests before the pool is shared. */
     private int spins = SPINS;
@@ -446,7 +445,7 @@ public final class FairPool<T> implements Pool<T> {
         }
         GATE.getAndAdd(this, -1);
         if (st != Waiter.NEW) {
-            LINKED.getAndAdd(this, -1);
+            linked.decrement();
         }
         queue.remove(w);
         if (barging) {
@@ -463,7 +462,7 @@ public final class FairPool<T> implements Pool<T> {
         }
         GATE.getAndAdd(this, -1);
         if (st != Waiter.NEW) {
-            LINKED.getAndAdd(this, -1);
+            linked.decrement();
         }
         w.item = item;
         // A FIFO waiter parks only after announcing PARKED; one we claimed while running sees the item.
@@ -497,15 +496,15 @@ public final class FairPool<T> implements Pool<T> {
         } else {
             queue.offerLast(w);
         }
-        LINKED.getAndAdd(this, 1);
+        linked.increment();
         if (!w.cas(Waiter.NEW, Waiter.WAITING)) {
-            LINKED.getAndAdd(this, -1); // already served or failed while NEW: its claimer did not count it
+            linked.decrement(); // already served or failed while NEW: its claimer did not count it
         }
     }
 
     /** Number of waiters linked in the queue (what {@code waiting()} reports). */
     private int linkedWaiters() {
-        return Math.max(0, linked);
+        return (int) Math.max(0, linked.sum());
     }
 
     /** Fails every queued waiter with an exception made by {@code error}. */
