@@ -49,14 +49,19 @@ import org.openjdk.jmh.runner.IterationType;
  * <ul>
  *   <li>{@code cycle1Thread}, {@code cycle2Threads}: pool size 32, 1 and 2 threads (uncontended).
  *   <li>{@code oversubscribed}: 8 threads over 4 connections, throughput.
- *   <li>{@code oversubscribedWait}: the same in SampleTime mode; its p99 is the acquire-wait p99 (the
- *       cycle is nanoseconds, so the sampled time is the wait).
+ *   <li>{@code oversubscribedWait}: the same in SampleTime mode. It samples the whole cycle, so it adds
+ *       each pool's release cost to the wait, and not in the same way for every pool: a HikariCP release
+ *       yields the CPU while threads wait, a FIFO release may unpark the next waiter. Quote acquire-wait
+ *       percentiles from {@code oversubscribedTimed}, which times {@code getConnection()} alone.
  *   <li>{@code oversubscribedTimed}: the same 8 threads over 4 connections, throughput, with every
  *       {@code getConnection()} timed by {@code System.nanoTime()} into a per-thread HdrHistogram (the same
  *       way for all three pools). At the end of the trial it prints one line {@code acquire-wait pool=...}
  *       with the measured operations, the acquire-wait p50/p99/p99.9/p99.99/max (µs) of the measurement
  *       iterations, and the context switches per operation of the whole JVM (summed over {@code
- *       /proc/self/task/}{@code *}{@code /status}; Linux only, else -1).
+ *       /proc/self/task/}{@code *}{@code /status}; Linux only, else -1); then the fewest and most
+ *       acquires made by one thread ({@code thread-ops}, how evenly the pool and the OS shared the
+ *       connections) and the highest per-thread p99 ({@code worst-thread-p99}: the aggregate p99 weighs
+ *       each thread by its number of acquires, so a thread served rarely barely shows in it).
  * </ul>
  *
  * <p>Run: {@code java -jar infra-bench/target/benchmarks.jar PoolBenchmark -f 1 -wi 2 -w 1s -i 3 -r 1s}.
@@ -184,14 +189,22 @@ public class PoolBenchmark {
             return;
         }
         Histogram all = new Histogram(3);
+        long minOps = Long.MAX_VALUE;
+        long maxOps = 0;
+        double worstP99 = 0;
         for (Histogram h : waits) {
             all.add(h);
+            minOps = Math.min(minOps, h.getTotalCount());
+            maxOps = Math.max(maxOps, h.getTotalCount());
+            if (h.getTotalCount() > 0) {
+                worstP99 = Math.max(worstP99, h.getValueAtPercentile(99));
+            }
         }
         long n = all.getTotalCount();
         System.out.printf(
                 Locale.ROOT,
                 "%nacquire-wait pool=%s threads=%d ops=%d p50=%.2fus p99=%.2fus p99.9=%.2fus p99.99=%.2fus"
-                        + " max=%.2fus ctxsw/op=%.4f%n",
+                        + " max=%.2fus ctxsw/op=%.4f thread-ops=%d..%d worst-thread-p99=%.2fus%n",
                 pool,
                 params.getThreads(),
                 n,
@@ -200,7 +213,10 @@ public class PoolBenchmark {
                 all.getValueAtPercentile(99.9) / 1e3,
                 all.getValueAtPercentile(99.99) / 1e3,
                 all.getMaxValue() / 1e3,
-                switches < 0 || n == 0 ? -1.0 : (double) switches / n);
+                switches < 0 || n == 0 ? -1.0 : (double) switches / n,
+                minOps == Long.MAX_VALUE ? 0 : minOps,
+                maxOps,
+                worstP99 / 1e3);
     }
 
     /** Voluntary + involuntary context switches of every thread of this JVM, or -1 when unknown. */

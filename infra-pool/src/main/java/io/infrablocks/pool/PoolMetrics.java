@@ -10,7 +10,7 @@ import java.util.Objects;
  * @param active resources leased out
  * @param idle resources ready to be leased (including those being checked by keepalive)
  * @param total resources that exist ({@code active + idle}), never more than the maximum size
- * @param waiting callers waiting for a resource
+ * @param waiting callers in the wait queue (counted once linked into it, until served, timed out or failed)
  * @param acquireWait time from {@code acquire} to getting a resource (zero on the uncontended path)
  * @param usageTime time from getting a resource to returning it
  * @param creationTime time to create a resource

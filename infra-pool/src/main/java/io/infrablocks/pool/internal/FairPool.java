@@ -42,9 +42,11 @@ import org.slf4j.LoggerFactory;
  * acquirer joins a lock-free FIFO queue (ConcurrentLinkedDeque of {@link Waiter}s, Michael-Scott style)
  * behind them, and every resource that becomes available (returned, created, put back by housekeeping) is
  * handed directly to the head waiter ({@link #dispatch}), never left FREE for a newcomer to grab: the
- * direct hand-off of a fair SynchronousQueue, as HikariCP issues #1909 and #476 ask for. Waiters spin
- * briefly, then park; each Waiter is claimed exactly once, by CAS of its state, either by a dispatcher
- * (FULFILLED) or by itself on timeout (CANCELLED).
+ * direct hand-off of a fair SynchronousQueue, as HikariCP issues #1909 and #476 ask for. Each Waiter has
+ * a state word (NEW → WAITING → PARKED, then FULFILLED or CANCELLED) and is claimed exactly once, by CAS,
+ * either by a dispatcher (FULFILLED) or by itself on timeout (CANCELLED). A waiter spins briefly (4+ CPUs
+ * only), then announces PARKED by CAS before it parks; a dispatcher unparks it only if the state it
+ * replaced was PARKED, so a hand-off to a waiter that is still running costs no wake-up ({@link #await}).
  *
  * <p><b>Barging mode</b> ({@code fair(false)}, opt-in; the default is the strict FIFO above). The price of
  * strict FIFO when more threads than CPUs borrow in a tight loop is a park/unpark pair per hand-off: the
@@ -69,7 +71,13 @@ import org.slf4j.LoggerFactory;
  * a FREE slot and a waiter claims and dispatches it. (4) {@code slots.length + pending + destroying <=
  * maxSize} at all times (guarded by {@code lock}), so never more than maxSize resources exist, counting
  * those being created or destroyed. (5) close() and fail-fast set their flag, then drain the queue; a waiter links,
- * then re-checks the flag.
+ * then re-checks the flag. (6) No lost unpark: a FIFO waiter parks only after its own CAS WAITING→PARKED
+ * succeeded, and only while its state still reads PARKED; a dispatcher's claim is a CAS from the state it
+ * read, so it either replaced WAITING (the waiter's CAS then fails: it never parks) or PARKED (it unparks
+ * after writing the item). (7) {@code linked} (what {@code waiting()} reports) counts a waiter after it has
+ * linked and until it is claimed: NEW→WAITING is the waiter's own CAS after its increment, and a claimer
+ * decrements only when it replaced WAITING or PARKED, so the count never exceeds the linked waiters (a
+ * claimed waiter may be counted for an instant) and returns to 0 when the queue empties.
  *
  * <p><b>What guards what.</b> {@code lock} (a ReentrantLock: nothing blocks inside a {@code
  * synchronized}, and it is never taken on the acquire/release/hand-off paths of a full pool) guards the
@@ -98,9 +106,10 @@ public final class FairPool<T> implements Pool<T> {
     private static final int CLOSED = 1 << 30;
     private static final long MAX_PARK_SLICE = TimeUnit.MILLISECONDS.toNanos(1);
     /**
-     * Busy-wait iterations before parking, so that a hand-off arriving meanwhile costs no wake-up. Only
-     * with 4+ CPUs: on fewer, spinning takes the CPU from the very thread that would release a resource
-     * (measured: no gain on 2 CPUs).
+     * FIFO waiters: busy-wait iterations before announcing PARKED, so that a hand-off arriving meanwhile
+     * costs no unpark. Only with 4+ CPUs: on 2 CPUs a spinning waiter holds the CPU that the thread about to
+     * release needs (measured: no gain), and yielding instead turns the pool into a round-robin of all
+     * its waiters (measured: about one context switch per acquire, 2-4x less throughput).
      */
     private static final int SPINS = Runtime.getRuntime().availableProcessors() >= 4 ? 64 : 0;
 
@@ -156,13 +165,18 @@ public final class FairPool<T> implements Pool<T> {
     }
 
     /**
-     * A queued acquirer. Exactly one party wins the CAS out of WAITING: a dispatcher (then sets {@code
-     * item}: a Slot or a PoolException) or the waiter itself on timeout/interrupt (CANCELLED).
+     * A queued acquirer and its state word. NEW: linked, not yet counted in {@code linked}; WAITING:
+     * counted, running (spinning or yielding); PARKED: counted, and announced by the waiter itself (CAS
+     * from WAITING) before it parks. Exactly one party wins the CAS out of NEW/WAITING/PARKED: a
+     * dispatcher (FULFILLED, then sets {@code item}: a Slot or a PoolException, and unparks the waiter only
+     * if the state it replaced was PARKED) or the waiter itself on timeout/interrupt (CANCELLED).
      */
     static final class Waiter {
-        static final int WAITING = 0;
-        static final int FULFILLED = 1;
-        static final int CANCELLED = 2;
+        static final int NEW = 0;
+        static final int WAITING = 1;
+        static final int PARKED = 2;
+        static final int FULFILLED = 3;
+        static final int CANCELLED = 4;
 
         final Thread thread = Thread.currentThread();
         volatile int state;
@@ -188,6 +202,20 @@ public final class FairPool<T> implements Pool<T> {
 
     @SuppressWarnings("unused") // through GATE
     private volatile int gate;
+
+    /**
+     * Waiters linked into the queue and not yet served or cancelled: what {@code waiting()} reports. A
+     * waiter counts itself only after linking, so whoever sees it counted arrives behind it ({@code gate}
+     * counts a waiter a moment before it links: it is the Dekker flag, not the queue length). A LongAdder,
+     * not a field next to {@code gate}: the fast path reads {@code gate} on every acquire and release, and
+     * must not see its cache line invalidated twice more per queue entry.
+     */
+    private final LongAdder linked = new LongAdder();
+
+    /** FIFO wait phases ({@link #await}); plain fields, set only by tests before the pool is shared. */
+    private int spins = SPINS;
+
+    private int yields;
 
     @SuppressWarnings({"unchecked", "rawtypes"})
     private volatile Slot<T>[] slots = new Slot[0];
@@ -270,6 +298,16 @@ public final class FairPool<T> implements Pool<T> {
             t.setDaemon(true);
             return t;
         };
+    }
+
+    /**
+     * Test hook: sets the FIFO wait phases (busy-wait iterations, then {@code Thread.yield()} calls, before
+     * announcing PARKED and parking; by default {@link #SPINS} and no yields), so that tests drive the
+     * hand-off through every interleaving. Call before the pool is shared with other threads.
+     */
+    void waitPhases(int spinCount, int yieldCount) {
+        this.spins = spinCount;
+        this.yields = yieldCount;
     }
 
     @Override
@@ -401,10 +439,14 @@ public final class FairPool<T> implements Pool<T> {
 
     /** Withdraws a waiter that timed out or was interrupted; false when a dispatcher got it first. */
     private boolean cancel(Waiter w) {
-        if (!w.cas(Waiter.WAITING, Waiter.CANCELLED)) {
+        int st = claim(w, Waiter.CANCELLED);
+        if (st < 0) {
             return false;
         }
         GATE.getAndAdd(this, -1);
+        if (st != Waiter.NEW) {
+            linked.decrement();
+        }
         queue.remove(w);
         if (barging) {
             retire(w);
@@ -414,13 +456,55 @@ public final class FairPool<T> implements Pool<T> {
 
     /** Fulfils a waiter claimed from the queue; false when it had been cancelled. */
     private boolean fulfil(Waiter w, Object item) {
-        if (!w.cas(Waiter.WAITING, Waiter.FULFILLED)) {
+        int st = claim(w, Waiter.FULFILLED);
+        if (st < 0) {
             return false;
         }
         GATE.getAndAdd(this, -1);
+        if (st != Waiter.NEW) {
+            linked.decrement();
+        }
         w.item = item;
-        LockSupport.unpark(w.thread);
+        // A FIFO waiter parks only after announcing PARKED; one we claimed while running sees the item.
+        // Barging waiters park on their signal instead and are always woken.
+        if (st == Waiter.PARKED || barging) {
+            LockSupport.unpark(w.thread);
+        }
         return true;
+    }
+
+    /**
+     * Moves a waiter out of NEW/WAITING/PARKED into {@code to}; returns the state it replaced, or -1 when
+     * someone else claimed it first.
+     */
+    private static int claim(Waiter w, int to) {
+        for (; ; ) {
+            int st = w.state;
+            if (st >= Waiter.FULFILLED) {
+                return -1;
+            }
+            if (w.cas(st, to)) {
+                return st;
+            }
+        }
+    }
+
+    /** Links a counted waiter at the tail (or, {@code atHead}, the head), then counts it in {@code linked}. */
+    private void link(Waiter w, boolean atHead) {
+        if (atHead) {
+            queue.offerFirst(w);
+        } else {
+            queue.offerLast(w);
+        }
+        linked.increment();
+        if (!w.cas(Waiter.NEW, Waiter.WAITING)) {
+            linked.decrement(); // already served or failed while NEW: its claimer did not count it
+        }
+    }
+
+    /** Number of waiters linked in the queue (what {@code waiting()} reports). */
+    private int linkedWaiters() {
+        return (int) Math.max(0, linked.sum());
     }
 
     /** Fails every queued waiter with an exception made by {@code error}. */
@@ -455,11 +539,7 @@ public final class FairPool<T> implements Pool<T> {
                     throw failure;
                 }
                 Waiter w = new Waiter();
-                if (atHead) {
-                    queue.offerFirst(w);
-                } else {
-                    queue.offerLast(w);
-                }
+                link(w, atHead);
                 // Close and fail-fast drain the queue after setting their flag: re-check after linking.
                 if ((gate & CLOSED) != 0 && cancel(w)) {
                     throw closedException();
@@ -495,39 +575,53 @@ public final class FairPool<T> implements Pool<T> {
         }
     }
 
+    /**
+     * FIFO wait: spin (with 4+ CPUs), then announce PARKED and park. The state word makes the hand-off
+     * cheap without a lost wake-up: a dispatcher that claims the waiter while it is still WAITING (running)
+     * hands it the slot without an unpark, and the waiter's own CAS WAITING -> PARKED then fails, so it
+     * never parks; a dispatcher that finds it PARKED writes the item, then unparks it (a permit given
+     * before the park makes the park return at once). The waiter parks only while its state reads PARKED.
+     */
     private Object await(Waiter w, long deadline, long timeout) {
-        for (int spins = SPINS; ; ) {
-            Object item = w.item;
-            if (item != null) {
+        Object item;
+        for (int i = spins; i > 0; i--) {
+            if ((item = w.item) != null) {
                 return item;
             }
-            if (spins > 0) {
-                spins--;
-                Thread.onSpinWait();
-                continue;
-            }
-            long remaining = deadline - cfg.clock().nanoTime();
-            boolean interrupted = Thread.interrupted();
-            if (remaining <= 0 || interrupted) {
-                PoolException failure = interrupted
-                        ? new PoolException("pool '" + name + "': interrupted while waiting for a resource")
-                        : exhausted("timed out after " + TimeUnit.NANOSECONDS.toMillis(timeout) + " ms");
-                if (interrupted) {
-                    Thread.currentThread().interrupt();
-                }
-                if (cancel(w)) {
-                    if (!interrupted) {
-                        timeouts.increment();
-                    }
-                    return failure;
-                }
-                while ((item = w.item) == null) { // a dispatcher claimed us: the item is on its way
-                    Thread.onSpinWait();
-                }
-                return item;
-            }
-            LockSupport.parkNanos(this, cfg.systemClock() ? remaining : Math.min(remaining, MAX_PARK_SLICE));
+            Thread.onSpinWait();
         }
+        for (int i = yields; i > 0 && deadline - cfg.clock().nanoTime() > 0; i--) { // tests only
+            if ((item = w.item) != null) {
+                return item;
+            }
+            Thread.yield();
+        }
+        if (w.cas(Waiter.WAITING, Waiter.PARKED)) { // else claimed while running: no unpark is coming
+            while (w.state == Waiter.PARKED) {
+                long remaining = deadline - cfg.clock().nanoTime();
+                boolean interrupted = Thread.interrupted();
+                if (remaining <= 0 || interrupted) {
+                    PoolException failure = interrupted
+                            ? new PoolException("pool '" + name + "': interrupted while waiting for a resource")
+                            : exhausted("timed out after " + TimeUnit.NANOSECONDS.toMillis(timeout) + " ms");
+                    if (interrupted) {
+                        Thread.currentThread().interrupt();
+                    }
+                    if (cancel(w)) {
+                        if (!interrupted) {
+                            timeouts.increment();
+                        }
+                        return failure;
+                    }
+                    break; // a dispatcher claimed us first: the item is on its way
+                }
+                LockSupport.parkNanos(this, cfg.systemClock() ? remaining : Math.min(remaining, MAX_PARK_SLICE));
+            }
+        }
+        while ((item = w.item) == null) { // claimed: the item is on its way
+            Thread.onSpinWait();
+        }
+        return item;
     }
 
     /**
@@ -584,7 +678,7 @@ public final class FairPool<T> implements Pool<T> {
                     throw failure;
                 }
                 Waiter w = new Waiter();
-                queue.offerLast(w);
+                link(w, false);
                 if ((gate & CLOSED) != 0 && cancel(w)) {
                     throw closedException();
                 }
@@ -700,7 +794,7 @@ public final class FairPool<T> implements Pool<T> {
      */
     private void signalHead() {
         Waiter a = awake;
-        if (a != null && a.signalled && a.state == Waiter.WAITING) {
+        if (a != null && a.signalled && a.state < Waiter.FULFILLED) {
             return;
         }
         Waiter w = queue.peekFirst();
@@ -1245,7 +1339,7 @@ public final class FairPool<T> implements Pool<T> {
                 active++;
             }
         }
-        int waiting = gate & ~CLOSED;
+        int waiting = linkedWaiters();
         Distribution wait;
         Distribution usage;
         long acquired;
@@ -1325,7 +1419,7 @@ public final class FairPool<T> implements Pool<T> {
                 active++;
             }
         }
-        return active + " active, " + idle + " idle, " + (gate & ~CLOSED) + " waiting";
+        return active + " active, " + idle + " idle, " + linkedWaiters() + " waiting";
     }
 
     /**

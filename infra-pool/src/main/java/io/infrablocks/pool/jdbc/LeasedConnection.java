@@ -65,6 +65,42 @@ final class LeasedConnection implements Connection {
         return raw;
     }
 
+    /** A call on the physical connection, for {@link #call}. */
+    @FunctionalInterface
+    private interface SqlCall<R> {
+        R on(Connection raw) throws SQLException;
+    }
+
+    /** A call on the physical connection that returns nothing, for {@link #run}. */
+    @FunctionalInterface
+    private interface SqlRun {
+        void on(Connection raw) throws SQLException;
+    }
+
+    /**
+     * The delegation every JDBC method shares: fails once this connection is closed (SQLState 08003), else
+     * makes the call on the physical connection, and marks this connection broken if the call throws a
+     * fatal SQLException ({@link #fatal}).
+     */
+    private <R> R call(SqlCall<R> call) throws SQLException {
+        Connection d = open();
+        try {
+            return call.on(d);
+        } catch (SQLException e) {
+            throw fatal(e);
+        }
+    }
+
+    /** {@link #call} for a method that returns nothing. */
+    private void run(SqlRun run) throws SQLException {
+        Connection d = open();
+        try {
+            run.on(d);
+        } catch (SQLException e) {
+            throw fatal(e);
+        }
+    }
+
     SQLException fatal(SQLException e) {
         if (!broken && SqlStates.isFatal(e)) {
             broken = true;
@@ -165,12 +201,7 @@ final class LeasedConnection implements Connection {
 
     @Override
     public void setAutoCommit(boolean value) throws SQLException {
-        Connection d = open();
-        try {
-            d.setAutoCommit(value);
-        } catch (SQLException e) {
-            throw fatal(e);
-        }
+        run(d -> d.setAutoCommit(value));
         if (value != autoCommit) {
             txDirty = false; // a change of mode commits the open transaction (JDBC 4.3, 10.1.1)
         }
@@ -180,100 +211,57 @@ final class LeasedConnection implements Connection {
 
     @Override
     public void setReadOnly(boolean value) throws SQLException {
-        Connection d = open();
-        try {
-            d.setReadOnly(value);
-        } catch (SQLException e) {
-            throw fatal(e);
-        }
+        run(d -> d.setReadOnly(value));
         dirty |= READ_ONLY;
     }
 
     @Override
     public void setTransactionIsolation(int level) throws SQLException {
-        Connection d = open();
-        try {
-            d.setTransactionIsolation(level);
-        } catch (SQLException e) {
-            throw fatal(e);
-        }
+        run(d -> d.setTransactionIsolation(level));
         dirty |= ISOLATION;
     }
 
     @Override
     public void setCatalog(String catalog) throws SQLException {
-        Connection d = open();
-        try {
-            d.setCatalog(catalog);
-        } catch (SQLException e) {
-            throw fatal(e);
-        }
+        run(d -> d.setCatalog(catalog));
         dirty |= CATALOG;
     }
 
     @Override
     public void setSchema(String schema) throws SQLException {
-        Connection d = open();
-        try {
-            d.setSchema(schema);
-        } catch (SQLException e) {
-            throw fatal(e);
-        }
+        run(d -> d.setSchema(schema));
         dirty |= SCHEMA;
     }
 
     @Override
     public void commit() throws SQLException {
-        Connection d = open();
-        try {
-            d.commit();
-        } catch (SQLException e) {
-            throw fatal(e);
-        }
+        run(d -> d.commit());
         txDirty = false;
     }
 
     @Override
     public void rollback() throws SQLException {
-        Connection d = open();
-        try {
-            d.rollback();
-        } catch (SQLException e) {
-            throw fatal(e);
-        }
+        run(d -> d.rollback());
         txDirty = false;
     }
 
     @Override
     public void rollback(Savepoint savepoint) throws SQLException {
-        Connection d = open();
-        try {
-            d.rollback(savepoint);
-        } catch (SQLException e) {
-            throw fatal(e);
-        }
+        run(d -> d.rollback(savepoint));
     }
 
     @Override
     public Savepoint setSavepoint() throws SQLException {
-        Connection d = open();
-        txDirty = true;
-        try {
-            return d.setSavepoint();
-        } catch (SQLException e) {
-            throw fatal(e);
-        }
+        open();
+        txDirty = true; // before the call: a savepoint that failed half-way may have begun a transaction
+        return call(d -> d.setSavepoint());
     }
 
     @Override
     public Savepoint setSavepoint(String name) throws SQLException {
-        Connection d = open();
-        txDirty = true;
-        try {
-            return d.setSavepoint(name);
-        } catch (SQLException e) {
-            throw fatal(e);
-        }
+        open();
+        txDirty = true; // before the call: a savepoint that failed half-way may have begun a transaction
+        return call(d -> d.setSavepoint(name));
     }
 
     // ----------------------------------------------------------------------------------- statements
@@ -298,122 +286,62 @@ final class LeasedConnection implements Connection {
 
     @Override
     public Statement createStatement() throws SQLException {
-        Connection d = open();
-        try {
-            return track(d.createStatement(), Statement.class);
-        } catch (SQLException e) {
-            throw fatal(e);
-        }
+        return call(d -> track(d.createStatement(), Statement.class));
     }
 
     @Override
     public Statement createStatement(int a0, int a1) throws SQLException {
-        Connection d = open();
-        try {
-            return track(d.createStatement(a0, a1), Statement.class);
-        } catch (SQLException e) {
-            throw fatal(e);
-        }
+        return call(d -> track(d.createStatement(a0, a1), Statement.class));
     }
 
     @Override
     public Statement createStatement(int a0, int a1, int a2) throws SQLException {
-        Connection d = open();
-        try {
-            return track(d.createStatement(a0, a1, a2), Statement.class);
-        } catch (SQLException e) {
-            throw fatal(e);
-        }
+        return call(d -> track(d.createStatement(a0, a1, a2), Statement.class));
     }
 
     @Override
     public PreparedStatement prepareStatement(String sql) throws SQLException {
-        Connection d = open();
-        try {
-            return track(d.prepareStatement(sql), PreparedStatement.class);
-        } catch (SQLException e) {
-            throw fatal(e);
-        }
+        return call(d -> track(d.prepareStatement(sql), PreparedStatement.class));
     }
 
     @Override
     public PreparedStatement prepareStatement(String sql, int a1) throws SQLException {
-        Connection d = open();
-        try {
-            return track(d.prepareStatement(sql, a1), PreparedStatement.class);
-        } catch (SQLException e) {
-            throw fatal(e);
-        }
+        return call(d -> track(d.prepareStatement(sql, a1), PreparedStatement.class));
     }
 
     @Override
     public PreparedStatement prepareStatement(String sql, int[] a1) throws SQLException {
-        Connection d = open();
-        try {
-            return track(d.prepareStatement(sql, a1), PreparedStatement.class);
-        } catch (SQLException e) {
-            throw fatal(e);
-        }
+        return call(d -> track(d.prepareStatement(sql, a1), PreparedStatement.class));
     }
 
     @Override
     public PreparedStatement prepareStatement(String sql, String[] a1) throws SQLException {
-        Connection d = open();
-        try {
-            return track(d.prepareStatement(sql, a1), PreparedStatement.class);
-        } catch (SQLException e) {
-            throw fatal(e);
-        }
+        return call(d -> track(d.prepareStatement(sql, a1), PreparedStatement.class));
     }
 
     @Override
     public PreparedStatement prepareStatement(String sql, int a1, int a2) throws SQLException {
-        Connection d = open();
-        try {
-            return track(d.prepareStatement(sql, a1, a2), PreparedStatement.class);
-        } catch (SQLException e) {
-            throw fatal(e);
-        }
+        return call(d -> track(d.prepareStatement(sql, a1, a2), PreparedStatement.class));
     }
 
     @Override
     public PreparedStatement prepareStatement(String sql, int a1, int a2, int a3) throws SQLException {
-        Connection d = open();
-        try {
-            return track(d.prepareStatement(sql, a1, a2, a3), PreparedStatement.class);
-        } catch (SQLException e) {
-            throw fatal(e);
-        }
+        return call(d -> track(d.prepareStatement(sql, a1, a2, a3), PreparedStatement.class));
     }
 
     @Override
     public CallableStatement prepareCall(String sql) throws SQLException {
-        Connection d = open();
-        try {
-            return track(d.prepareCall(sql), CallableStatement.class);
-        } catch (SQLException e) {
-            throw fatal(e);
-        }
+        return call(d -> track(d.prepareCall(sql), CallableStatement.class));
     }
 
     @Override
     public CallableStatement prepareCall(String sql, int a1, int a2) throws SQLException {
-        Connection d = open();
-        try {
-            return track(d.prepareCall(sql, a1, a2), CallableStatement.class);
-        } catch (SQLException e) {
-            throw fatal(e);
-        }
+        return call(d -> track(d.prepareCall(sql, a1, a2), CallableStatement.class));
     }
 
     @Override
     public CallableStatement prepareCall(String sql, int a1, int a2, int a3) throws SQLException {
-        Connection d = open();
-        try {
-            return track(d.prepareCall(sql, a1, a2, a3), CallableStatement.class);
-        } catch (SQLException e) {
-            throw fatal(e);
-        }
+        return call(d -> track(d.prepareCall(sql, a1, a2, a3), CallableStatement.class));
     }
 
     // -------------------------------------------------------------------------------------- wrapper
@@ -502,242 +430,122 @@ final class LeasedConnection implements Connection {
 
     @Override
     public void beginRequest() throws SQLException {
-        Connection d = open();
-        try {
-            d.beginRequest();
-        } catch (SQLException e) {
-            throw fatal(e);
-        }
+        run(d -> d.beginRequest());
     }
 
     @Override
     public void clearWarnings() throws SQLException {
-        Connection d = open();
-        try {
-            d.clearWarnings();
-        } catch (SQLException e) {
-            throw fatal(e);
-        }
+        run(d -> d.clearWarnings());
     }
 
     @Override
     public java.sql.Array createArrayOf(String a0, Object[] a1) throws SQLException {
-        Connection d = open();
-        try {
-            return d.createArrayOf(a0, a1);
-        } catch (SQLException e) {
-            throw fatal(e);
-        }
+        return call(d -> d.createArrayOf(a0, a1));
     }
 
     @Override
     public java.sql.Blob createBlob() throws SQLException {
-        Connection d = open();
-        try {
-            return d.createBlob();
-        } catch (SQLException e) {
-            throw fatal(e);
-        }
+        return call(d -> d.createBlob());
     }
 
     @Override
     public java.sql.Clob createClob() throws SQLException {
-        Connection d = open();
-        try {
-            return d.createClob();
-        } catch (SQLException e) {
-            throw fatal(e);
-        }
+        return call(d -> d.createClob());
     }
 
     @Override
     public java.sql.NClob createNClob() throws SQLException {
-        Connection d = open();
-        try {
-            return d.createNClob();
-        } catch (SQLException e) {
-            throw fatal(e);
-        }
+        return call(d -> d.createNClob());
     }
 
     @Override
     public java.sql.SQLXML createSQLXML() throws SQLException {
-        Connection d = open();
-        try {
-            return d.createSQLXML();
-        } catch (SQLException e) {
-            throw fatal(e);
-        }
+        return call(d -> d.createSQLXML());
     }
 
     @Override
     public java.sql.Struct createStruct(String a0, Object[] a1) throws SQLException {
-        Connection d = open();
-        try {
-            return d.createStruct(a0, a1);
-        } catch (SQLException e) {
-            throw fatal(e);
-        }
+        return call(d -> d.createStruct(a0, a1));
     }
 
     @Override
     public void endRequest() throws SQLException {
-        Connection d = open();
-        try {
-            d.endRequest();
-        } catch (SQLException e) {
-            throw fatal(e);
-        }
+        run(d -> d.endRequest());
     }
 
     @Override
     public boolean getAutoCommit() throws SQLException {
-        Connection d = open();
-        try {
-            return d.getAutoCommit();
-        } catch (SQLException e) {
-            throw fatal(e);
-        }
+        return call(d -> d.getAutoCommit());
     }
 
     @Override
     public String getCatalog() throws SQLException {
-        Connection d = open();
-        try {
-            return d.getCatalog();
-        } catch (SQLException e) {
-            throw fatal(e);
-        }
+        return call(d -> d.getCatalog());
     }
 
     @Override
     public java.util.Properties getClientInfo() throws SQLException {
-        Connection d = open();
-        try {
-            return d.getClientInfo();
-        } catch (SQLException e) {
-            throw fatal(e);
-        }
+        return call(d -> d.getClientInfo());
     }
 
     @Override
     public String getClientInfo(String a0) throws SQLException {
-        Connection d = open();
-        try {
-            return d.getClientInfo(a0);
-        } catch (SQLException e) {
-            throw fatal(e);
-        }
+        return call(d -> d.getClientInfo(a0));
     }
 
     @Override
     public int getHoldability() throws SQLException {
-        Connection d = open();
-        try {
-            return d.getHoldability();
-        } catch (SQLException e) {
-            throw fatal(e);
-        }
+        return call(d -> d.getHoldability());
     }
 
     @Override
     public java.sql.DatabaseMetaData getMetaData() throws SQLException {
-        Connection d = open();
-        try {
-            return d.getMetaData();
-        } catch (SQLException e) {
-            throw fatal(e);
-        }
+        return call(d -> d.getMetaData());
     }
 
     @Override
     public int getNetworkTimeout() throws SQLException {
-        Connection d = open();
-        try {
-            return d.getNetworkTimeout();
-        } catch (SQLException e) {
-            throw fatal(e);
-        }
+        return call(d -> d.getNetworkTimeout());
     }
 
     @Override
     public String getSchema() throws SQLException {
-        Connection d = open();
-        try {
-            return d.getSchema();
-        } catch (SQLException e) {
-            throw fatal(e);
-        }
+        return call(d -> d.getSchema());
     }
 
     @Override
     public int getTransactionIsolation() throws SQLException {
-        Connection d = open();
-        try {
-            return d.getTransactionIsolation();
-        } catch (SQLException e) {
-            throw fatal(e);
-        }
+        return call(d -> d.getTransactionIsolation());
     }
 
     @Override
     public java.util.Map<String, Class<?>> getTypeMap() throws SQLException {
-        Connection d = open();
-        try {
-            return d.getTypeMap();
-        } catch (SQLException e) {
-            throw fatal(e);
-        }
+        return call(d -> d.getTypeMap());
     }
 
     @Override
     public java.sql.SQLWarning getWarnings() throws SQLException {
-        Connection d = open();
-        try {
-            return d.getWarnings();
-        } catch (SQLException e) {
-            throw fatal(e);
-        }
+        return call(d -> d.getWarnings());
     }
 
     @Override
     public boolean isReadOnly() throws SQLException {
-        Connection d = open();
-        try {
-            return d.isReadOnly();
-        } catch (SQLException e) {
-            throw fatal(e);
-        }
+        return call(d -> d.isReadOnly());
     }
 
     @Override
     public boolean isValid(int a0) throws SQLException {
-        Connection d = open();
-        try {
-            return d.isValid(a0);
-        } catch (SQLException e) {
-            throw fatal(e);
-        }
+        return call(d -> d.isValid(a0));
     }
 
     @Override
     public String nativeSQL(String a0) throws SQLException {
-        Connection d = open();
-        try {
-            return d.nativeSQL(a0);
-        } catch (SQLException e) {
-            throw fatal(e);
-        }
+        return call(d -> d.nativeSQL(a0));
     }
 
     @Override
     public void releaseSavepoint(java.sql.Savepoint a0) throws SQLException {
-        Connection d = open();
-        try {
-            d.releaseSavepoint(a0);
-        } catch (SQLException e) {
-            throw fatal(e);
-        }
+        run(d -> d.releaseSavepoint(a0));
     }
 
     @Override
@@ -758,71 +566,36 @@ final class LeasedConnection implements Connection {
 
     @Override
     public void setHoldability(int a0) throws SQLException {
-        Connection d = open();
-        try {
-            d.setHoldability(a0);
-        } catch (SQLException e) {
-            throw fatal(e);
-        }
+        run(d -> d.setHoldability(a0));
     }
 
     @Override
     public void setNetworkTimeout(java.util.concurrent.Executor a0, int a1) throws SQLException {
-        Connection d = open();
-        try {
-            d.setNetworkTimeout(a0, a1);
-        } catch (SQLException e) {
-            throw fatal(e);
-        }
+        run(d -> d.setNetworkTimeout(a0, a1));
     }
 
     @Override
     public void setShardingKey(java.sql.ShardingKey a0, java.sql.ShardingKey a1) throws SQLException {
-        Connection d = open();
-        try {
-            d.setShardingKey(a0, a1);
-        } catch (SQLException e) {
-            throw fatal(e);
-        }
+        run(d -> d.setShardingKey(a0, a1));
     }
 
     @Override
     public void setShardingKey(java.sql.ShardingKey a0) throws SQLException {
-        Connection d = open();
-        try {
-            d.setShardingKey(a0);
-        } catch (SQLException e) {
-            throw fatal(e);
-        }
+        run(d -> d.setShardingKey(a0));
     }
 
     @Override
     public boolean setShardingKeyIfValid(java.sql.ShardingKey a0, int a1) throws SQLException {
-        Connection d = open();
-        try {
-            return d.setShardingKeyIfValid(a0, a1);
-        } catch (SQLException e) {
-            throw fatal(e);
-        }
+        return call(d -> d.setShardingKeyIfValid(a0, a1));
     }
 
     @Override
     public boolean setShardingKeyIfValid(java.sql.ShardingKey a0, java.sql.ShardingKey a1, int a2) throws SQLException {
-        Connection d = open();
-        try {
-            return d.setShardingKeyIfValid(a0, a1, a2);
-        } catch (SQLException e) {
-            throw fatal(e);
-        }
+        return call(d -> d.setShardingKeyIfValid(a0, a1, a2));
     }
 
     @Override
     public void setTypeMap(java.util.Map<String, Class<?>> a0) throws SQLException {
-        Connection d = open();
-        try {
-            d.setTypeMap(a0);
-        } catch (SQLException e) {
-            throw fatal(e);
-        }
+        run(d -> d.setTypeMap(a0));
     }
 }

@@ -225,21 +225,15 @@ class FairPoolTest {
         List<Future<?>> waiters = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
             int id = i;
-            AtomicReference<Thread> waiter = new AtomicReference<>();
             waiters.add(threads.submit(() -> {
-                waiter.set(Thread.currentThread());
                 try (Lease<Res> lease = pool.acquire(Duration.ofSeconds(10))) {
                     served.add(id);
                     lease.get();
                 }
                 return null;
             }));
-            // Counted in waiting() a moment before it links itself into the queue: queued once parked.
-            Await.until(
-                    "waiter " + i + " queued",
-                    () -> pool.metrics().waiting() == id + 1
-                            && waiter.get() != null
-                            && waiter.get().getState() == Thread.State.TIMED_WAITING);
+            // waiting() counts a waiter once it is linked into the queue: the next one queues behind it.
+            Await.until("waiter " + i + " queued", () -> pool.metrics().waiting() == id + 1);
         }
         // A newcomer arriving while others wait gets nothing, even with the resource about to be released.
         assertThrows(PoolExhaustedException.class, () -> pool.acquire(Duration.ZERO));
