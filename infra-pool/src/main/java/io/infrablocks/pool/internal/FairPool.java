@@ -601,16 +601,8 @@ public final class FairPool<T> implements Pool<T> {
                 long remaining = deadline - cfg.clock().nanoTime();
                 boolean interrupted = Thread.interrupted();
                 if (remaining <= 0 || interrupted) {
-                    PoolException failure = interrupted
-                            ? new PoolException("pool '" + name + "': interrupted while waiting for a resource")
-                            : exhausted("timed out after " + TimeUnit.NANOSECONDS.toMillis(timeout) + " ms");
-                    if (interrupted) {
-                        Thread.currentThread().interrupt();
-                    }
-                    if (cancel(w)) {
-                        if (!interrupted) {
-                            timeouts.increment();
-                        }
+                    PoolException failure = giveUp(w, timeout, interrupted);
+                    if (failure != null) {
                         return failure;
                     }
                     break; // a dispatcher claimed us first: the item is on its way
@@ -622,6 +614,27 @@ public final class FairPool<T> implements Pool<T> {
             Thread.onSpinWait();
         }
         return item;
+    }
+
+    /**
+     * A waiter whose deadline passed or that was interrupted withdraws (restoring the interrupt flag):
+     * returns the exception to throw, or null when a dispatcher claimed it first and its item is on its way.
+     */
+    private PoolException giveUp(Waiter w, long timeout, boolean interrupted) {
+        // The message describes the pool as this waiter saw it, itself still counted as waiting.
+        PoolException failure = interrupted
+                ? new PoolException("pool '" + name + "': interrupted while waiting for a resource")
+                : exhausted("timed out after " + TimeUnit.NANOSECONDS.toMillis(timeout) + " ms");
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        if (!cancel(w)) {
+            return null;
+        }
+        if (!interrupted) {
+            timeouts.increment();
+        }
+        return failure;
     }
 
     /**
@@ -734,16 +747,8 @@ public final class FairPool<T> implements Pool<T> {
             long remaining = deadline - cfg.clock().nanoTime();
             boolean interrupted = Thread.interrupted();
             if (remaining <= 0 || interrupted) {
-                PoolException failure = interrupted
-                        ? new PoolException("pool '" + name + "': interrupted while waiting for a resource")
-                        : exhausted("timed out after " + TimeUnit.NANOSECONDS.toMillis(timeout) + " ms");
-                if (interrupted) {
-                    Thread.currentThread().interrupt();
-                }
-                if (cancel(w)) {
-                    if (!interrupted) {
-                        timeouts.increment();
-                    }
+                PoolException failure = giveUp(w, timeout, interrupted);
+                if (failure != null) {
                     return failure;
                 }
                 while ((item = w.item) == null) {
