@@ -126,22 +126,6 @@ class AdaptiveLimitTest {
         return limit;
     }
 
-    /** A task that blocks its worker until released. */
-    private static final class Gate implements Runnable {
-        final CountDownLatch started = new CountDownLatch(1);
-        final CountDownLatch release = new CountDownLatch(1);
-
-        @Override
-        public void run() {
-            started.countDown();
-            try {
-                release.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
     private static WorkerPool.Builder limitedToOne(String name, OverflowPolicy policy) {
         return WorkerPool.builder(name)
                 .workers(2)
@@ -153,7 +137,7 @@ class AdaptiveLimitTest {
     @Test
     void blockWaitsForATaskToFinishAtTheLimit() throws Exception {
         try (WorkerPool pool = limitedToOne("block", OverflowPolicy.BLOCK).build()) {
-            Gate gate = new Gate();
+            WorkerPoolTest.Gate gate = new WorkerPoolTest.Gate();
             pool.execute(gate);
             assertTrue(gate.started.await(10, TimeUnit.SECONDS));
             CountDownLatch ran = new CountDownLatch(1);
@@ -174,7 +158,7 @@ class AdaptiveLimitTest {
     void blockWithTimeoutRejectsWhenNoTaskFinishesInTime() throws Exception {
         try (WorkerPool pool = limitedToOne("timed", OverflowPolicy.blockWithTimeout(Duration.ofMillis(20)))
                 .build()) {
-            Gate gate = new Gate();
+            WorkerPoolTest.Gate gate = new WorkerPoolTest.Gate();
             pool.execute(gate);
             assertTrue(gate.started.await(10, TimeUnit.SECONDS));
             RejectedExecutionException e = assertThrows(RejectedExecutionException.class, () -> pool.execute(() -> {}));
@@ -192,7 +176,7 @@ class AdaptiveLimitTest {
     void callerRunsAtTheLimit() throws Exception {
         try (WorkerPool pool =
                 limitedToOne("caller", OverflowPolicy.CALLER_RUNS).build()) {
-            Gate gate = new Gate();
+            WorkerPoolTest.Gate gate = new WorkerPoolTest.Gate();
             pool.execute(gate);
             assertTrue(gate.started.await(10, TimeUnit.SECONDS));
             AtomicReference<Thread> ranOn = new AtomicReference<>();
@@ -211,7 +195,7 @@ class AdaptiveLimitTest {
                 .overflowPolicy(OverflowPolicy.DROP_OLDEST)
                 .adaptiveLimit(AdaptiveLimit.vegas(2, 2, 2))
                 .build()) {
-            Gate gate = new Gate();
+            WorkerPoolTest.Gate gate = new WorkerPoolTest.Gate();
             pool.execute(gate);
             assertTrue(gate.started.await(10, TimeUnit.SECONDS));
             Future<?> oldest = pool.submit(() -> {});
@@ -229,7 +213,7 @@ class AdaptiveLimitTest {
                 .overflowPolicy(OverflowPolicy.DROP_OLDEST)
                 .adaptiveLimit(AdaptiveLimit.vegas(1, 1, 1))
                 .build()) {
-            Gate gate = new Gate();
+            WorkerPoolTest.Gate gate = new WorkerPoolTest.Gate();
             pool.execute(gate);
             assertTrue(gate.started.await(10, TimeUnit.SECONDS));
             RejectedExecutionException e = assertThrows(RejectedExecutionException.class, () -> pool.execute(() -> {}));
@@ -247,7 +231,7 @@ class AdaptiveLimitTest {
                 .overflowPolicy(OverflowPolicy.REJECT)
                 .adaptiveLimit(AdaptiveLimit.vegas(3, 3, 3))
                 .build()) {
-            Gate gate = new Gate();
+            WorkerPoolTest.Gate gate = new WorkerPoolTest.Gate();
             pool.execute(gate);
             assertTrue(gate.started.await(10, TimeUnit.SECONDS));
             pool.execute(() -> {}); // queued

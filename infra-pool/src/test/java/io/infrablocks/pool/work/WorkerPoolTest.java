@@ -26,8 +26,8 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(20)
 class WorkerPoolTest {
 
-    /** A task that blocks its worker until released, and says when it started. */
-    private static final class Gate implements Runnable {
+    /** A task that blocks its worker until released, and says when it started (shared with AdaptiveLimitTest). */
+    static final class Gate implements Runnable {
         final CountDownLatch started = new CountDownLatch(1);
         final CountDownLatch release = new CountDownLatch(1);
 
