@@ -182,7 +182,14 @@ public final class WorkerPool extends AbstractExecutorService implements AutoClo
             plain.enqueuedAt(nanoTime.getAsLong());
             job = plain;
         }
-        if (!queue.offer(job) && !overflow(job)) {
+        boolean queued;
+        try {
+            queued = queue.offer(job) || overflow(job);
+        } catch (RejectedExecutionException e) {
+            releasePermit(); // rejected by the policy: neither queued nor run
+            throw e;
+        }
+        if (!queued) {
             return; // ran in the caller
         }
         if (state.get() != RUNNING) {
@@ -212,18 +219,19 @@ public final class WorkerPool extends AbstractExecutorService implements AutoClo
         }
     }
 
-    /** Applies the policy to a task the queue had no room for; true if the task was queued after all. */
+    /**
+     * Applies the policy to a task the queue had no room for; true if the task was queued after all, false if
+     * it ran in the caller. A rejection leaves the task's permit to {@link #execute}, which gives it back.
+     */
     private boolean overflow(Runnable job) {
         switch (policy.kind()) {
             case REJECT:
-                releasePermit();
                 throw reject("the queue is full");
             case BLOCK:
                 try {
                     queue.put(job);
                     return true;
                 } catch (InterruptedException e) {
-                    releasePermit();
                     Thread.currentThread().interrupt();
                     RejectedExecutionException rejection = reject("interrupted while waiting for room");
                     rejection.initCause(e);
@@ -234,10 +242,8 @@ public final class WorkerPool extends AbstractExecutorService implements AutoClo
                     if (queue.offer(job, policy.timeout().toNanos(), TimeUnit.NANOSECONDS)) {
                         return true;
                     }
-                    releasePermit();
                     throw reject("the queue stayed full for " + policy.timeout().toMillis() + " ms");
                 } catch (InterruptedException e) {
-                    releasePermit();
                     Thread.currentThread().interrupt();
                     RejectedExecutionException rejection = reject("interrupted while waiting for room");
                     rejection.initCause(e);
@@ -245,7 +251,6 @@ public final class WorkerPool extends AbstractExecutorService implements AutoClo
                 }
             case CALLER_RUNS:
                 if (state.get() != RUNNING) {
-                    releasePermit();
                     throw reject("the pool is shut down");
                 }
                 callerRuns.increment();
