@@ -27,7 +27,9 @@ import java.util.concurrent.ThreadFactory;
  *   <tr><td>{@code leakDetectionThreshold}</td><td>off</td><td>log the borrower's stack trace of leases held that long</td></tr>
  *   <tr><td>{@code creationRetryBackoff}</td><td>100 ms to 10 s</td><td>exponential backoff between failed creations</td></tr>
  *   <tr><td>{@code failFast}</td><td>false</td><td>fail acquire at once while creation fails and nothing is idle</td></tr>
- *   <tr><td>{@code fair}</td><td>true</td><td>strict FIFO hand-off to waiters; false = barging (throughput mode)</td></tr>
+ *   <tr><td>{@code fairness}</td><td>{@link Fairness#FIFO}</td><td>strict FIFO hand-off to waiters; {@link
+ *       Fairness#BARGING} (throughput mode, also {@code fair(false)}); {@link Fairness#hybrid(Duration)}
+ *       (barging with a bounded wait)</td></tr>
  *   <tr><td>{@code closeTimeout}</td><td>10 s</td><td>how long {@link Pool#close()} waits for leases</td></tr>
  *   <tr><td>{@code housekeepingPeriod}</td><td>1 s</td><td>period of idle/lifetime/keepalive/leak checks</td></tr>
  *   <tr><td>{@code clock}</td><td>{@link NanoClock#system()}</td><td>time source for every timeout</td></tr>
@@ -57,7 +59,7 @@ public final class PoolBuilder<T> {
     private Duration retryInitial = Duration.ofMillis(100);
     private Duration retryMax = Duration.ofSeconds(10);
     private boolean failFast = false;
-    private boolean fair = true;
+    private Fairness fairness = Fairness.FIFO;
     private Duration closeTimeout = Duration.ofSeconds(10);
     private Duration housekeepingPeriod = Duration.ofSeconds(1);
     private NanoClock clock = NanoClock.system();
@@ -220,20 +222,40 @@ public final class PoolBuilder<T> {
     }
 
     /**
-     * Chooses between fairness and throughput when callers wait. {@code true} (the default): strict FIFO
-     * hand-off, a caller that arrives while others wait never gets a resource ahead of them, and every
-     * resource that becomes available goes to the one that has waited longest. {@code false}: barging,
-     * the throughput mode of HikariCP and commons-pool2: a returned resource is left idle and the longest
-     * waiter is woken to compete for it, so a running thread (often the one that just returned it) may take
-     * it first. On a machine with fewer CPUs than borrowing threads, barging avoids a context switch per
+     * Chooses between fairness and throughput when callers wait: {@code true} (the default) is {@link
+     * Fairness#FIFO}, {@code false} is {@link Fairness#BARGING}. {@code true}: strict FIFO hand-off, a caller
+     * that arrives while others wait never gets a resource ahead of them, and every resource that becomes
+     * available goes to the one that has waited longest. {@code false}: barging, the throughput mode of
+     * HikariCP and commons-pool2: a returned resource is left idle and the longest waiter is woken to compete
+     * for it with running threads, so a running thread (often the one that just returned it) may take it
+     * first. On a machine with fewer CPUs than borrowing threads, barging avoids a context switch per
      * hand-off (several times the throughput) at the price of occasional long waits: a waiter can be
-     * overtaken many times in a row, up to its timeout. Waiters are still woken in arrival order.
+     * overtaken many times in a row, up to its timeout. Waiters are still woken in arrival order. For
+     * barging with a bound on the wait, see {@link #fairness(Fairness)} with {@link
+     * Fairness#hybrid(Duration)}. The last call of {@code fair} or {@code fairness} wins.
      *
      * @param fair true for strict FIFO (the default), false for barging
      * @return this builder
      */
     public PoolBuilder<T> fair(boolean fair) {
-        this.fair = fair;
+        this.fairness = fair ? Fairness.FIFO : Fairness.BARGING;
+        return this;
+    }
+
+    /**
+     * Chooses how waiting callers share resources: {@link Fairness#FIFO} (the default, strict FIFO
+     * hand-off), {@link Fairness#BARGING} (throughput, no bound on a waiter's wait) or {@link
+     * Fairness#hybrid(Duration)}: barging while the longest waiter has waited less than the starvation
+     * threshold, strict FIFO hand-off once it has waited longer (after Go's {@code sync.Mutex} starvation
+     * mode), so that no waiter waits much longer than the threshold plus the time to serve the waiters
+     * ahead of it. The hybrid threshold must be more than zero (checked at {@link #build()}). The last call
+     * of {@code fair} or {@code fairness} wins.
+     *
+     * @param fairness the mode
+     * @return this builder
+     */
+    public PoolBuilder<T> fairness(Fairness fairness) {
+        this.fairness = Objects.requireNonNull(fairness, "fairness");
         return this;
     }
 
@@ -320,6 +342,11 @@ public final class PoolBuilder<T> {
                 retryMax.compareTo(retryInitial) >= 0,
                 "creationRetryBackoff max must be >= initial (" + retryInitial + ") but was " + retryMax);
         positive("housekeepingPeriod", housekeepingPeriod);
+        check(
+                fairness.fifo()
+                        || fairness.equals(Fairness.BARGING)
+                        || positiveDuration(fairness.starvationThreshold()),
+                "fairness starvationThreshold must be > 0 but was " + fairness.starvationThreshold());
         Duration jitter = maxLifetimeJitter != null ? maxLifetimeJitter : maxLifetime.dividedBy(40);
         nonNegative("maxLifetimeJitter", jitter);
         check(
@@ -341,7 +368,8 @@ public final class PoolBuilder<T> {
                 retryInitial.toNanos(),
                 retryMax.toNanos(),
                 failFast,
-                fair,
+                fairness.fifo(),
+                fairness.starvationThreshold().toNanos(),
                 closeTimeout.toNanos(),
                 housekeepingPeriod.toNanos(),
                 clock,
@@ -361,6 +389,10 @@ public final class PoolBuilder<T> {
     }
 
     private static void positive(String setting, Duration value) {
-        check(!value.isNegative() && !value.isZero(), setting + " must be > 0 but was " + value);
+        check(positiveDuration(value), setting + " must be > 0 but was " + value);
+    }
+
+    private static boolean positiveDuration(Duration value) {
+        return !value.isNegative() && !value.isZero();
     }
 }

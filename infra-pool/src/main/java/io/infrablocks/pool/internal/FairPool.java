@@ -62,6 +62,26 @@ import org.slf4j.LoggerFactory;
  * for FREE slots (Dekker again). Waiters are woken in arrival order, but a woken one may find nothing and
  * wait again: its wait is bounded only by its timeout.
  *
+ * <p><b>Hybrid mode</b> ({@code Fairness.hybrid(threshold)}, opt-in): barging with a bounded wait, after
+ * the starvation mode of Go's {@code sync.Mutex} (Go 1.9, src/sync/mutex.go, "Mutex fairness": a waiter
+ * that has failed to get the mutex for more than 1 ms switches it to direct hand-off until a waiter that
+ * waited less than 1 ms, or the last one, gets it). Here the pool barges as above while the head waiter
+ * (the oldest: waiters link in arrival order and carry their arrival time {@code since}) has waited less
+ * than the threshold. Whoever makes a slot available while someone waits ({@link #offer}, the release
+ * path) compares the head's age with the threshold; once it is older, it sets the volatile {@code
+ * starving} flag and hands that slot, and every slot still FREE, directly to the head waiter ({@link
+ * #handOff}, the FIFO hand-off through the waiter's state word). While {@code starving} is set, no arrival
+ * takes the lock-free path and every available slot goes to the head. A barger that claimed a FREE slot
+ * re-reads {@code starving} after its CAS and, if set, hands the slot to the head instead ({@link
+ * #starvedOut}); the switch writes {@code starving} before it sweeps the FREE slots, so (Dekker) no slot
+ * reaches a barger after the switch. The starvation ends when a hand-off goes to a waiter that has waited
+ * less than the threshold (every waiter behind it is younger still), to the last waiter, or finds the queue
+ * empty. Hence a waiter
+ * that has waited the threshold is overtaken by nobody: it is served once the waiters ahead of it are, and
+ * its wait is bounded by the threshold plus the time to serve them (plus the time for one slot to come back),
+ * which barging cannot bound and HikariCP's ConcurrentBag does not (its issue #1909). Costs over barging:
+ * one clock read and a peek at the queue head per release while someone waits.
+ *
  * <p><b>Invariants.</b> (1) Only the owner of a slot (who won its CAS to IN_USE or RESERVED) changes its
  * plain fields; the CAS gives the happens-before edge to the next owner. (2) No lost wake-up: a releaser
  * writes FREE then reads {@code gate}; a waiter increments {@code gate}, links itself, then rescans for
@@ -86,6 +106,11 @@ import org.slf4j.LoggerFactory;
  * cumulative histograms. Each slot's usage histogram is a plain HdrHistogram written only by the slot's
  * owner and merged by metrics() after claiming the idle slot (FREE→RESERVED, then put back like a
  * return), so recording costs no atomic operation; zero-wait acquires are a per-slot owner-written counter.
+ *
+ * <p>{@code starving} (hybrid only) is a plain volatile flag: set when a slot is handed to a head waiter older
+ * than the threshold, cleared by a hand-off to a younger one or to an empty queue. A stale value is
+ * harmless: every release while someone waits re-checks the head's age, and a barger re-checks the flag
+ * after its claim.
  *
  * <p><b>Complexity.</b> Uncontended acquire/release: O(1) — a thread-local read, a CAS, one clock read,
  * one lease allocation (plus an O(n) scan of the slot array when the thread's own slot is busy).
@@ -183,6 +208,11 @@ public final class FairPool<T> implements Pool<T> {
         volatile Object item;
         /** Barging mode: a releaser has woken this waiter to compete for an idle slot (cleared by it). */
         volatile boolean signalled;
+        /**
+         * Hybrid mode: when this acquire began (clock nanos). Written before the waiter is linked, read by
+         * releasers through the queue (whose link publishes it).
+         */
+        long since;
 
         boolean cas(int expect, int update) {
             return WAITER_STATE.compareAndSet(this, expect, update);
@@ -192,6 +222,16 @@ public final class FairPool<T> implements Pool<T> {
     private final PoolConfig<T> cfg;
     /** {@code !cfg.fair()}: the opt-in throughput mode (see the barging paragraph of the class comment). */
     private final boolean barging;
+    /** Barging with a starvation threshold (see the hybrid paragraph of the class comment). */
+    private final boolean hybrid;
+    /** Hybrid: the head waiter's wait (ns) past which the pool hands off in strict FIFO order. */
+    private final long starveAfter;
+    /**
+     * Hybrid: true while the pool starves, i.e. hands every available slot to the head waiter and no
+     * arrival barges. Set by a releaser that finds the head waiter older than {@code starveAfter}; cleared
+     * by a hand-off to a waiter younger than that or when the queue is empty.
+     */
+    private volatile boolean starving;
 
     private final String name;
     private final ScheduledThreadPoolExecutor executor;
@@ -256,6 +296,8 @@ public final class FairPool<T> implements Pool<T> {
     private FairPool(PoolConfig<T> cfg) {
         this.cfg = cfg;
         this.barging = !cfg.fair();
+        this.starveAfter = barging ? cfg.starvationThreshold() : 0;
+        this.hybrid = starveAfter > 0;
         this.name = cfg.name();
         this.backoff = cfg.retryInitial();
         ThreadFactory tf = cfg.threadFactory() != null ? cfg.threadFactory() : defaultThreadFactory(name);
@@ -282,12 +324,17 @@ public final class FairPool<T> implements Pool<T> {
             pool.lock.unlock();
         }
         LOG.info(
-                "pool '{}' started: maxSize {}, minIdle {}, acquireTimeout {} ms, failFast {}",
+                "pool '{}' started: maxSize {}, minIdle {}, acquireTimeout {} ms, failFast {}, fairness {}",
                 cfg.name(),
                 cfg.maxSize(),
                 cfg.minIdle(),
                 TimeUnit.NANOSECONDS.toMillis(cfg.acquireTimeout()),
-                cfg.failFast());
+                cfg.failFast(),
+                cfg.fair()
+                        ? "FIFO"
+                        : cfg.starvationThreshold() > 0
+                                ? "hybrid(" + Duration.ofNanos(cfg.starvationThreshold()) + ")"
+                                : "BARGING");
         return pool;
     }
 
@@ -340,11 +387,11 @@ public final class FairPool<T> implements Pool<T> {
     @SuppressWarnings("unchecked")
     private Lease<T> acquireNanos(long timeout) {
         int g = gate;
-        if (g == 0 || (barging && (g & CLOSED) == 0)) {
+        if (g == 0 || (barging && (g & CLOSED) == 0 && !(hybrid && starving))) {
             Local l = local.get();
             if (l != null) {
                 Slot<T> s = (Slot<T>) l.slot;
-                if (s != null && s.state == FREE && s.cas(FREE, IN_USE)) {
+                if (s != null && s.state == FREE && s.cas(FREE, IN_USE) && !starvedOut(s)) {
                     LeaseImpl<T> lease = lend(s);
                     if (lease != null) {
                         s.fastAcquires++;
@@ -354,6 +401,9 @@ public final class FairPool<T> implements Pool<T> {
             }
             for (Slot<T> s : slots) {
                 if (s.state == FREE && s.cas(FREE, IN_USE)) {
+                    if (starvedOut(s)) {
+                        break;
+                    }
                     LeaseImpl<T> lease = lend(s);
                     if (lease != null) {
                         s.fastAcquires++;
@@ -502,8 +552,8 @@ public final class FairPool<T> implements Pool<T> {
         }
     }
 
-    /** Number of waiters linked in the queue (what {@code waiting()} reports). */
-    private int linkedWaiters() {
+    /** Number of waiters linked in the queue (what {@code waiting()} reports; a test hook too). */
+    int linkedWaiters() {
         return (int) Math.max(0, linked.sum());
     }
 
@@ -679,19 +729,24 @@ public final class FairPool<T> implements Pool<T> {
     private Lease<T> acquireBarging(long timeout) {
         long start = cfg.clock().nanoTime();
         long deadline = start + timeout;
+        boolean atHead = false;
         for (; ; ) {
             if ((gate & CLOSED) != 0) {
                 throw closedException();
             }
-            Slot<T> got = claimFree();
+            Slot<T> got = hybrid && starving ? null : claimFree();
+            if (got != null && starvedOut(got)) {
+                got = null;
+            }
             if (got == null) {
-                PoolException failure = refuseOrEnter(deadline, timeout, false);
+                PoolException failure = refuseOrEnter(deadline, timeout, atHead);
                 if (failure != null) {
                     cfg.listener().acquireFailed(failure);
                     throw failure;
                 }
                 Waiter w = new Waiter();
-                link(w, false);
+                w.since = start;
+                link(w, atHead);
                 if ((gate & CLOSED) != 0 && cancel(w)) {
                     throw closedException();
                 }
@@ -717,6 +772,7 @@ public final class FairPool<T> implements Pool<T> {
                 waitRecorder.recordValue(Math.max(0, (cfg.clock().nanoTime() - start) / 1000));
                 return lease;
             }
+            atHead = hybrid; // the slot was bad: a hybrid waiter keeps its age and goes to the front
         }
     }
 
@@ -734,6 +790,9 @@ public final class FairPool<T> implements Pool<T> {
             w.signalled = false;
             Slot<T> s = claimFree();
             if (s != null) {
+                if (starvedOut(s)) {
+                    continue; // handed to the head waiter, perhaps this one: the loop reads the item
+                }
                 if (cancel(w)) { // leaves the queue, passes a pending signal on
                     return s;
                 }
@@ -770,14 +829,110 @@ public final class FairPool<T> implements Pool<T> {
         passOn();
     }
 
-    /** Barging: makes a slot the caller owns FREE and wakes the head waiter to compete for it. */
+    /**
+     * Barging: makes a slot the caller owns FREE and wakes the head waiter to compete for it; hybrid: hands
+     * it to the head waiter instead while the pool starves.
+     */
     private void offer(Slot<T> s) {
         if ((gate & CLOSED) != 0) {
             discard(s, "closed", false);
             return;
         }
+        if (hybrid && gate != 0) {
+            long now = cfg.clock().nanoTime();
+            if (starved(now)) {
+                handOff(s, now);
+                return;
+            }
+        }
         s.state = FREE;
         freed(s);
+    }
+
+    // ------------------------------------------------------------------------------------ hybrid mode
+
+    /**
+     * Hybrid: whether available slots must go to the head waiter: the pool starves already, or the head
+     * waiter has waited {@code starveAfter} by {@code now}, which starts the starvation; the caller that
+     * starts it also hands every slot left FREE by barging to the head ({@link #handOff}). Caller: someone
+     * waits ({@code gate != 0}).
+     */
+    private boolean starved(long now) {
+        if (starving) {
+            return true;
+        }
+        Waiter head = queue.peekFirst();
+        if (head == null || now - head.since < starveAfter) {
+            return false;
+        }
+        starving = true;
+        Slot<T> free;
+        while (starving && (free = claimFree()) != null) {
+            handOff(free, now);
+        }
+        return true;
+    }
+
+    /**
+     * Hybrid: a slot just claimed by barging ({@code FREE -> IN_USE}) while the pool starves goes to the
+     * head waiter instead (returns true: the caller must not use it). Dekker with {@link #starved}: the
+     * switch writes {@code starving}, then sweeps the FREE slots; a barger CASes a slot, then reads {@code
+     * starving}; so a slot taken after the switch is either swept or given back here.
+     */
+    private boolean starvedOut(Slot<T> s) {
+        if (hybrid && starving) {
+            handOff(s, cfg.clock().nanoTime());
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * Hybrid, starving: hands a slot the caller owns to the head waiter (the strict FIFO hand-off). Ends the
+     * starvation, as Go's {@code sync.Mutex} does, when the waiter served has waited less than {@code
+     * starveAfter} (so has every waiter behind it) or when nobody waits: then the slot is left FREE and the
+     * head is woken, the barging way ({@link #freed}: write FREE, then read {@code gate}).
+     */
+    private void handOff(Slot<T> s, long now) {
+        for (; ; ) {
+            if ((gate & CLOSED) != 0) {
+                discard(s, "closed", false);
+                return;
+            }
+            Waiter w = queue.pollFirst();
+            if (w == null) {
+                break;
+            }
+            if (now - w.since < starveAfter) {
+                starving = false;
+            }
+            s.state = IN_USE;
+            if (fulfil(w, s)) {
+                if (queue.peekFirst() == null) {
+                    starving = false; // served the last waiter
+                }
+                return;
+            }
+        }
+        starving = false;
+        s.state = FREE;
+        freed(s);
+    }
+
+    /** Test hook: whether the hybrid pool starves now (hands off in strict FIFO order). */
+    boolean starving() {
+        return starving;
+    }
+
+    /** Test hook: slots FREE now. */
+    int freeSlots() {
+        int n = 0;
+        for (Slot<T> s : slots) {
+            if (s.state == FREE) {
+                n++;
+            }
+        }
+        return n;
     }
 
     /** Barging: after a slot became FREE, wakes the head waiter if anyone waits. */
@@ -854,6 +1009,12 @@ public final class FairPool<T> implements Pool<T> {
         }
         l.slot = s;
         if (barging) {
+            if (hybrid && gate != 0 && (gate & CLOSED) == 0 && starved(now)) {
+                if (s.state == IN_USE) {
+                    handOff(s, now);
+                }
+                return;
+            }
             if ((gate & CLOSED) == 0 && s.cas(IN_USE, FREE)) {
                 freed(s);
             } else if (s.state == IN_USE) {

@@ -25,6 +25,8 @@ import java.util.concurrent.ThreadFactory;
  * @param retryMax largest creation-retry backoff
  * @param failFast fail acquires at once while creation fails
  * @param fair strict FIFO hand-off (true, the default) or barging (false: throughput mode)
+ * @param starvationThreshold barging only: once the head waiter has waited this long, strict FIFO hand-off
+ *     until the starvation is over (the hybrid mode); 0 = plain barging
  * @param closeTimeout default close wait
  * @param housekeepingPeriod housekeeping period
  * @param clock the time source
@@ -50,6 +52,7 @@ public record PoolConfig<T>(
         long retryMax,
         boolean failFast,
         boolean fair,
+        long starvationThreshold,
         long closeTimeout,
         long housekeepingPeriod,
         NanoClock clock,

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.infrablocks.pool.Await;
+import io.infrablocks.pool.Fairness;
 import io.infrablocks.pool.FakeClock;
 import io.infrablocks.pool.Lease;
 import io.infrablocks.pool.Pool;
@@ -31,22 +32,28 @@ class FairPoolPropertyTest {
 
     private static final long MS = TimeUnit.MILLISECONDS.toNanos(1);
 
+    /** 0: FIFO, 1: barging, 2: hybrid with the given starvation threshold. */
+    static Fairness fairness(int mode, Duration threshold) {
+        return mode == 0 ? Fairness.FIFO : mode == 1 ? Fairness.BARGING : Fairness.hybrid(threshold);
+    }
+
     /**
      * Never more than maxSize resources exist (counted by the factory: created and not yet destroyed),
-     * whatever mix of returns and invalidations concurrent threads perform, in the fair (FIFO) and in the
-     * barging mode; every acquire is served (no lost wake-up).
+     * whatever mix of returns and invalidations concurrent threads perform, in the fair (FIFO), the barging
+     * and the hybrid mode (with a 20 µs threshold, so that it switches between barging and FIFO hand-off
+     * all the time); every acquire is served (no lost wake-up).
      */
-    @Property(tries = 25)
+    @Property(tries = 30)
     void neverMoreThanMaxSizeResourcesExist(
             @ForAll @IntRange(min = 1, max = 4) int maxSize,
             @ForAll @IntRange(min = 1, max = 6) int threads,
             @ForAll @Size(min = 1, max = 200) List<@IntRange(min = 0, max = 9) Integer> ops,
-            @ForAll boolean fair)
+            @ForAll @IntRange(min = 0, max = 2) int mode)
             throws Exception {
         TestFactory factory = new TestFactory();
         Pool<Res> pool = Pool.builder(factory)
                 .name("prop")
-                .fair(fair)
+                .fairness(fairness(mode, Duration.ofNanos(20_000)))
                 .maxSize(maxSize)
                 .minIdle(Math.min(1, maxSize))
                 .build();
@@ -93,20 +100,21 @@ class FairPoolPropertyTest {
     /**
      * Every acquire either gets a resource or times out, and a timeout happens no earlier than the timeout
      * and no later than the timeout plus one clock step (the injected clock advances 1 ms at a time and
-     * waits for every due waiter to notice). In both modes, fair and barging.
+     * waits for every due waiter to notice). In every mode: fair, barging and hybrid (1 ms threshold, so
+     * that the clock steps start starvation hand-offs).
      */
-    @Property(tries = 15)
+    @Property(tries = 18)
     void everyAcquireGetsAResourceOrTimesOutWithinTimeoutPlusEpsilon(
             @ForAll @IntRange(min = 1, max = 3) int maxSize,
             @ForAll @Size(min = 1, max = 8) List<@IntRange(min = 1, max = 40) Integer> timeoutsMs,
             @ForAll @Size(max = 5) List<@IntRange(min = 0, max = 40) Integer> releaseAtMs,
-            @ForAll boolean fair)
+            @ForAll @IntRange(min = 0, max = 2) int mode)
             throws Exception {
         FakeClock clock = new FakeClock();
         TestFactory factory = new TestFactory();
         Pool<Res> pool = Pool.builder(factory)
                 .name("prop")
-                .fair(fair)
+                .fairness(fairness(mode, Duration.ofMillis(1)))
                 .maxSize(maxSize)
                 .clock(clock)
                 .validateAfterIdle(Duration.ofDays(1))
