@@ -2,6 +2,7 @@ package io.infrablocks.bench;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.infrablocks.pool.Fairness;
 import io.infrablocks.pool.jdbc.PooledDataSource;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -44,7 +45,10 @@ import org.openjdk.jmh.runner.IterationType;
  * returns it. Pools: {@code infrablocks} ({@link PooledDataSource}, strict FIFO), {@code hikari}
  * (HikariCP), {@code commons-pool2} (a GenericObjectPool of the stub connections: it has no JDBC layer, so
  * it does less work per cycle than the other two), {@code infrablocks-barging} (the same DataSource built
- * with {@code fair(false)}, the opt-in throughput mode, to show the price of fairness).
+ * with {@code fair(false)}, the opt-in throughput mode, to show the price of fairness), {@code infrablocks-hybrid}
+ * (the same DataSource with {@code fairness(Fairness.hybrid())}: barging until the head waiter has waited 1
+ * ms, then strict FIFO hand-off until the starvation is over; the threshold can be changed for experiments
+ * with the system property {@code infra.bench.hybridThreshold}, an ISO-8601 duration).
  *
  * <ul>
  *   <li>{@code cycle1Thread}, {@code cycle2Threads}: pool size 32, 1 and 2 threads (uncontended).
@@ -75,7 +79,7 @@ import org.openjdk.jmh.runner.IterationType;
 public class PoolBenchmark {
 
     /** The pool under test. */
-    @Param({"infrablocks", "hikari", "commons-pool2", "infrablocks-barging"})
+    @Param({"infrablocks", "hikari", "commons-pool2", "infrablocks-barging", "infrablocks-hybrid"})
     public String pool;
 
     private PooledDataSource infrablocks;
@@ -95,14 +99,17 @@ public class PoolBenchmark {
         switch (pool) {
             case "infrablocks":
             case "infrablocks-barging":
-                boolean fair = pool.equals("infrablocks");
+            case "infrablocks-hybrid":
+                Fairness fairness = pool.equals("infrablocks")
+                        ? Fairness.FIFO
+                        : pool.equals("infrablocks-barging") ? Fairness.BARGING : Fairness.hybrid(hybridThreshold());
                 infrablocks = PooledDataSource.builder()
                         .dataSource(stub)
                         .pool(p -> p.name("bench")
                                 .maxSize(size)
                                 .minIdle(size)
                                 .acquireTimeout(Duration.ofSeconds(8))
-                                .fair(fair))
+                                .fairness(fairness))
                         .build();
                 while (infrablocks.metrics().idle() < size) {
                     Thread.onSpinWait();
@@ -135,6 +142,16 @@ public class PoolBenchmark {
             default:
                 throw new IllegalArgumentException("unknown pool " + pool);
         }
+    }
+
+    /**
+     * The starvation threshold of {@code infrablocks-hybrid}: the default of {@link Fairness#hybrid()}, or
+     * the ISO-8601 duration in the system property {@code infra.bench.hybridThreshold} (e.g. {@code
+     * -jvmArgsAppend -Dinfra.bench.hybridThreshold=PT0.01S}), for experiments.
+     */
+    private static Duration hybridThreshold() {
+        String d = System.getProperty("infra.bench.hybridThreshold");
+        return d == null ? Fairness.DEFAULT_STARVATION_THRESHOLD : Duration.parse(d);
     }
 
     /** Closes the pool. */

