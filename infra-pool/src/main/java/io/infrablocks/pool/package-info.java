@@ -31,7 +31,11 @@
  * arriving meanwhile never overtakes them; when nobody waits, acquire and release are lock-free. Where
  * throughput with more borrowing threads than CPUs matters more than fairness, {@link
  * io.infrablocks.pool.PoolBuilder#fair(boolean) fair(false)} lets running threads take an idle resource
- * ahead of the waiters (barging, as HikariCP and commons-pool2 do). The JDBC data source built on it is
+ * ahead of the waiters (barging, as HikariCP and commons-pool2 do), and {@link
+ * io.infrablocks.pool.PoolBuilder#fairness(Fairness) fairness}{@code (}{@link
+ * io.infrablocks.pool.Fairness#hybrid(java.time.Duration) Fairness.hybrid(threshold)}{@code )} barges only
+ * while the longest waiter has waited less than the threshold, then hands resources strictly in FIFO order
+ * until the starvation is over, which bounds every wait. The JDBC data source built on it is
  * {@link io.infrablocks.pool.jdbc.PooledDataSource}.
  */
 package io.infrablocks.pool;
