@@ -30,7 +30,8 @@ import net.jqwik.api.constraints.Size;
  * A controller thread plays a random schedule of arrivals (a new thread calls {@code acquire()}),
  * releases, clock steps and barging attempts ({@code acquire(ZERO)} from a running thread); after every
  * step it waits, with a bound, until the pool is quiet: every waiter that has not returned from {@code
- * acquire} is counted as linked in the queue, and no resource is idle while someone waits. Time moves only
+ * acquire} is counted as linked in the queue, no resource is idle while someone waits, and every resource
+ * is idle or in a lease the controller holds or was handed by a served waiter. Time moves only
  * in clock steps, so the ages of the waiters at each release are exact.
  */
 class FairPoolHybridPropertyTest {
@@ -64,7 +65,7 @@ class FairPoolHybridPropertyTest {
         ExecutorService exec = Executors.newCachedThreadPool();
         LinkedBlockingQueue<Lease<Res>> handed = new LinkedBlockingQueue<>();
         LinkedBlockingQueue<Integer> servedIds = new LinkedBlockingQueue<>();
-        Model m = new Model(pool, clock, exec, handed, servedIds);
+        Model m = new Model(pool, maxSize, clock, exec, handed, servedIds);
         try {
             for (int i = 0; i < maxSize; i++) {
                 m.held.add(pool.acquire());
@@ -101,6 +102,7 @@ class FairPoolHybridPropertyTest {
     /** The controller's model of the queue (ids in arrival order) and of the starvation flag. */
     private static final class Model {
         final FairPool<Res> pool;
+        final int maxSize;
         final FakeClock clock;
         final ExecutorService exec;
         final LinkedBlockingQueue<Lease<Res>> handed;
@@ -114,11 +116,13 @@ class FairPoolHybridPropertyTest {
 
         Model(
                 FairPool<Res> pool,
+                int maxSize,
                 FakeClock clock,
                 ExecutorService exec,
                 LinkedBlockingQueue<Lease<Res>> handed,
                 LinkedBlockingQueue<Integer> servedIds) {
             this.pool = pool;
+            this.maxSize = maxSize;
             this.clock = clock;
             this.exec = exec;
             this.handed = handed;
@@ -200,7 +204,12 @@ class FairPoolHybridPropertyTest {
             Await.until("pool quiet", () -> {
                 int unserved = started - served - servedIds.size();
                 int linked = pool.linkedWaiters();
-                return linked == unserved && (linked == 0 || pool.freeSlots() == 0);
+                int free = pool.freeSlots();
+                // Every resource is idle or in a lease the controller knows (none in transit, e.g. claimed
+                // by a waiter that has not yet left the queue).
+                return linked == unserved
+                        && (linked == 0 || free == 0)
+                        && free + held.size() + handed.size() == maxSize;
             });
             List<Integer> got = new ArrayList<>();
             servedIds.drainTo(got);

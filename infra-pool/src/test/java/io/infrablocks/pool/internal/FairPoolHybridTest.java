@@ -11,12 +11,14 @@ import io.infrablocks.pool.FakeClock;
 import io.infrablocks.pool.Lease;
 import io.infrablocks.pool.Pool;
 import io.infrablocks.pool.PoolBuilder;
+import io.infrablocks.pool.PoolClosedException;
 import io.infrablocks.pool.PoolExhaustedException;
 import io.infrablocks.pool.TestFactory;
 import io.infrablocks.pool.TestFactory.Res;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -155,5 +157,23 @@ class FairPoolHybridTest {
         b.close(); // barging again: the last waiter is woken and takes it
         younger.get(10, TimeUnit.SECONDS).close();
         assertFalse(pool.starving());
+    }
+
+    @Test
+    void closeFailsTheWaitersOfAStarvingPool() throws Exception {
+        FairPool<Res> pool = build(builder().maxSize(1));
+        Lease<Res> held = pool.acquire();
+        Future<Lease<Res>> first = waiter(pool, 1);
+        Future<Lease<Res>> second = waiter(pool, 2);
+        clock.advance(Duration.ofMillis(1));
+        held.close();
+        assertTrue(pool.starving());
+        Lease<Res> one = first.get(10, TimeUnit.SECONDS);
+        assertFalse(pool.close(Duration.ZERO), "a lease is still out");
+        ExecutionException e = assertThrows(ExecutionException.class, () -> second.get(10, TimeUnit.SECONDS));
+        assertTrue(e.getCause() instanceof PoolClosedException, e.getCause().toString());
+        one.close(); // after a forced close: no error, the resource was destroyed
+        assertEquals(0, factory.live.get());
+        assertThrows(PoolClosedException.class, () -> pool.acquire(Duration.ZERO));
     }
 }
