@@ -76,14 +76,14 @@ import org.slf4j.LoggerFactory;
  * #starvedOut}); the switch writes {@code starving} before it sweeps the FREE slots, so (Dekker) no slot
  * reaches a barger after the switch. The starvation ends when a hand-off goes to a waiter that has waited
  * less than the threshold (every waiter behind it is younger still), to the last waiter, or finds the queue
- * empty. Hence a waiter
- * that has waited the threshold is overtaken by nobody: it is served once the waiters ahead of it are, and
- * its wait is bounded by the threshold plus the time to serve them (plus the time for one slot to come back),
- * which barging cannot bound and HikariCP's ConcurrentBag does not (its issue #1909). A hand-off during
- * the starvation is followed by {@code Thread.yield()}, the Java stand-in for Go's hand-off of the processor
- * to the woken goroutine: on 2 CPUs with 8 borrowing threads it cut the acquire-wait p99.9 from about 1 ms
- * to under 10 µs (PoolBenchmark.oversubscribedTimed, two A/B runs). Costs over barging: one clock read and a
- * peek at the queue head per release while someone waits.
+ * empty. Hence a waiter that has waited the threshold is overtaken by nobody: it is served once the waiters
+ * ahead of it are, and its wait is bounded by the threshold plus the time to serve them (plus the time for
+ * one slot to come back), which barging cannot bound and HikariCP's ConcurrentBag does not (its issue
+ * #1909). A hand-off during the starvation is followed by {@code Thread.yield()}, the Java stand-in for
+ * Go's hand-off of the processor to the woken goroutine: on 2 CPUs with 8 borrowing threads it cut the
+ * acquire-wait p99.9 from about 1 ms to under 10 µs (PoolBenchmark.oversubscribedTimed, two A/B runs).
+ * Costs over barging: one peek at the queue head per release while someone waits (the release path reads
+ * the clock anyway). Hand-off and sweep: O(1) per slot plus the O(n) scan for FREE slots at the switch.
  *
  * <p><b>Invariants.</b> (1) Only the owner of a slot (who won its CAS to IN_USE or RESERVED) changes its
  * plain fields; the CAS gives the happens-before edge to the next owner. (2) No lost wake-up: a releaser
@@ -110,8 +110,8 @@ import org.slf4j.LoggerFactory;
  * owner and merged by metrics() after claiming the idle slot (FREE→RESERVED, then put back like a
  * return), so recording costs no atomic operation; zero-wait acquires are a per-slot owner-written counter.
  *
- * <p>{@code starving} (hybrid only) is a plain volatile flag: set when a slot is handed to a head waiter older
- * than the threshold, cleared by a hand-off to a younger one or to an empty queue. A stale value is
+ * <p>{@code starving} (hybrid only) is a plain volatile flag: set when a slot is handed to a head waiter
+ * older than the threshold, cleared by a hand-off to a younger one or to an empty queue. A stale value is
  * harmless: every release while someone waits re-checks the head's age, and a barger re-checks the flag
  * after its claim.
  *
