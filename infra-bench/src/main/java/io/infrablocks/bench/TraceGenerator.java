@@ -36,7 +36,8 @@ import java.util.zip.GZIPOutputStream;
  *       probabilities;
  *   <li>{@code drift}: a hot spot sliding through the key space (key = position / 20 + Exp(mean 300)): recency only;
  *   <li>{@code loop}, {@code loopbig}: a cycle of 1,100 (resp. 6,000) keys, so the middle size is slightly smaller
- *       than the loop, like the LIRS {@code loop} trace;
+ *       than the loop, like the LIRS {@code loop} trace; {@code loopcliff}: a cycle of 5,000 keys at 98% and 99.6% of
+ *       it (where a hash sample of the loop may fit in a sampled simulation while the loop does not fit the cache);
  *   <li>{@code zipfscan}: Zipf(0.8) over 10,000 keys with a one-off scan of 5,000 fresh keys every 30,000
  *       requests; {@code zipfnoise}: Zipf(0.9) where 30% of requests are fresh one-off keys;
  *   <li>{@code phases}: Zipf, then an LRU-stack phase, then a loop, then Zipf again (concatenation);
@@ -158,6 +159,7 @@ public final class TraceGenerator {
         traces.add(new Trace("drift", drift(root.split(), REQUESTS), new int[] {500, 2_000, 8_000}));
         traces.add(new Trace("loop", loop(root.split(), 1_100, REQUESTS), new int[] {512, 1_000, 1_200}));
         traces.add(new Trace("loopbig", loop(root.split(), 6_000, REQUESTS), new int[] {1_000, 5_500, 6_500}));
+        traces.add(new Trace("loopcliff", loop(root.split(), 5_000, REQUESTS), new int[] {1_000, 4_900, 4_980}));
         traces.add(new Trace("zipfscan", zipfScan(root.split(), REQUESTS), new int[] {500, 2_000, 6_000}));
         traces.add(new Trace("zipfnoise", zipfNoise(root.split(), REQUESTS), new int[] {500, 2_000, 8_000}));
         traces.add(new Trace("phases", phases(root.split(), REQUESTS), new int[] {500, 1_000, 4_000}));
