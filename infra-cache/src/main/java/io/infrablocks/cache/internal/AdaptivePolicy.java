@@ -44,7 +44,8 @@ import java.util.List;
  *       hit). If LRU leads by more than {@value #RECENCY_Z} standard deviations of evidence decayed by
  *       {@value #RECENCY_DECAY} per period, the window jumps to 100% on trial: the jump stands only if the real
  *       hit ratio of the next period is strictly higher than that of the period before; otherwise the window goes
- *       back and further jumps wait 2, 4, 8... periods. Evidence gathered while the cache was not full for the
+ *       back and further jumps wait 2, 4, 8... periods. The lead is checked every {@value #EARLY_JUMP} sampled
+ *       requests, so a decisive one jumps without waiting for the period's end. Evidence gathered while the cache was not full for the
  *       whole period is discarded (filling a cache says nothing about its policy; a jump decided then would stand
  *       on the trial just because the period before had no hits). With the cache-sized ghosts above this also
  *       holds for sampled ghosts, so large caches get the safety net too (in session 3 it was limited to caches
@@ -90,6 +91,12 @@ public final class AdaptivePolicy implements EvictionPolicy {
 
     /** Per-period decay of the evidence comparing the real cache with plain LRU (about ten periods of memory). */
     static final double RECENCY_DECAY = 0.9;
+
+    /**
+     * Sampled requests between checks of the recency evidence within a period: a decisive lead of plain LRU jumps
+     * at once instead of at the period's end (the trial still judges the jump over one whole period).
+     */
+    static final int EARLY_JUMP = 128;
 
     /** Initial window share of the maximum. */
     static final double INITIAL_WINDOW = 0.01;
@@ -300,6 +307,18 @@ public final class AdaptivePolicy implements EvictionPolicy {
         if (++sampledRequests >= PERIOD) {
             sampledRequests = 0;
             decide();
+        } else if ((sampledRequests % EARLY_JUMP) == 0
+                && fullAtPeriodStart
+                && !jumpOnTrial
+                && periodsUntilJump == 0
+                && windowFraction < 1
+                && recencyWins - realWins > RECENCY_Z * Math.sqrt(recencyWins + realWins)) {
+            // A decisive lead of plain LRU need not wait for the period's end: jump now, on trial from here.
+            double hitRate = periodRequests == 0 ? 0 : (double) periodHits / periodRequests;
+            sampledRequests = 0;
+            periodHits = 0;
+            periodRequests = 0;
+            jump(hitRate);
         }
     }
 
@@ -341,15 +360,7 @@ public final class AdaptivePolicy implements EvictionPolicy {
                 && recencyWins - realWins > RECENCY_Z * Math.sqrt(recencyWins + realWins)) {
             // Plain LRU beats the current layout: the gain may lie beyond a flat stretch that the local pair
             // cannot see (admission filtering costs recency workloads until the main space is gone), so jump.
-            jumpOnTrial = true;
-            fractionBeforeJump = windowFraction;
-            hitRateBeforeJump = hitRate;
-            realWins = 0;
-            recencyWins = 0;
-            smallerWins = 0;
-            largerWins = 0;
-            step = STEP;
-            move(1.0 - windowFraction, 0);
+            jump(hitRate);
             return;
         }
         realWins *= RECENCY_DECAY;
@@ -367,6 +378,19 @@ public final class AdaptivePolicy implements EvictionPolicy {
         largerWins = 0;
         step = direction == lastDirection ? Math.min(MAX_STEP, step * 2) : STEP;
         move(direction * step, direction);
+    }
+
+    /** Puts the window at 100% on trial (judged at the end of the next period). */
+    private void jump(double hitRate) {
+        jumpOnTrial = true;
+        fractionBeforeJump = windowFraction;
+        hitRateBeforeJump = hitRate;
+        realWins = 0;
+        recencyWins = 0;
+        smallerWins = 0;
+        largerWins = 0;
+        step = STEP;
+        move(1.0 - windowFraction, 0);
     }
 
     private void move(double delta, int direction) {
