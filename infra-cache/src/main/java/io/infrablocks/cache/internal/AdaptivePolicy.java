@@ -42,8 +42,11 @@ import java.util.List;
  *       space loses about as much to admission filtering, and only the pure LRU end ({@code f = 1}) wins. A third
  *       ghost runs plain LRU and is compared with the real cache (again paired: requests where exactly one of them
  *       hit). If LRU leads by more than {@value #RECENCY_Z} standard deviations of evidence decayed by
- *       {@value #RECENCY_DECAY} per period, the window jumps to 100% on trial: the jump stands only if the real
- *       hit ratio of the next period is strictly higher than that of the period before; otherwise the window goes
+ *       {@value #RECENCY_DECAY} per period, the window jumps to 100% on trial: the jump stands if the real
+ *       hit ratio of the next period is strictly higher than that of the period before, or if, during that period,
+ *       the real cache won more paired requests than the smaller ghost, which keeps the window of before the jump
+ *       for the trial (a paired test is not fooled by a scan that happens to fall into the trial period, which
+ *       sank the hit ratio alone on mixed workloads); otherwise the window goes
  *       back and further jumps wait 2, 4, 8... periods. The lead is checked every {@value #EARLY_JUMP} sampled
  *       requests, so a decisive one jumps without waiting for the period's end. Evidence gathered while the cache was not full for the
  *       whole period is discarded (filling a cache says nothing about its policy; a jump decided then would stand
@@ -118,6 +121,8 @@ public final class AdaptivePolicy implements EvictionPolicy {
     private boolean jumpOnTrial;
     private double fractionBeforeJump = INITIAL_WINDOW;
     private double hitRateBeforeJump;
+    private long trialRealWins;
+    private long trialGhostWins;
     private int jumpBackoff = 1;
     private int periodsUntilJump;
     private long sampledRequests;
@@ -297,6 +302,14 @@ public final class AdaptivePolicy implements EvictionPolicy {
                 recencyWins++;
             }
         }
+        if (jumpOnTrial && smallerHit != realHit) {
+            // During a trial the smaller ghost keeps the layout from before the jump: paired evidence again.
+            if (realHit) {
+                trialRealWins++;
+            } else {
+                trialGhostWins++;
+            }
+        }
         if (smallerHit != largerHit) {
             if (smallerHit) {
                 smallerWins++;
@@ -339,12 +352,15 @@ public final class AdaptivePolicy implements EvictionPolicy {
         periodHits = 0;
         periodRequests = 0;
         if (jumpOnTrial) {
-            // The ghosts see a sample; a sample can mislead (a loop slightly larger than the cache may fit in a
-            // ghost's share of it). So a jump stands only if the real cache did strictly better in the period after.
+            // A jump stands only if the real cache did better in the period after: a higher hit ratio than the
+            // period before, or more paired wins than the pre-jump layout (the smaller ghost) over the same requests.
             jumpOnTrial = false;
             realWins = 0;
             recencyWins = 0;
-            if (hitRate <= hitRateBeforeJump) {
+            boolean failed = hitRate <= hitRateBeforeJump && trialRealWins <= trialGhostWins;
+            trialRealWins = 0;
+            trialGhostWins = 0;
+            if (failed) {
                 jumpBackoff = Math.min(1 << 16, jumpBackoff * 2);
                 periodsUntilJump = jumpBackoff;
                 move(fractionBeforeJump - windowFraction, 0);
@@ -391,6 +407,9 @@ public final class AdaptivePolicy implements EvictionPolicy {
         largerWins = 0;
         step = STEP;
         move(1.0 - windowFraction, 0);
+        smaller.setWindowFraction(fractionBeforeJump);
+        trialRealWins = 0;
+        trialGhostWins = 0;
     }
 
     private void move(double delta, int direction) {
