@@ -38,6 +38,13 @@ final class WindowTinyLfu {
      */
     static final int TRANSFER_BUDGET = 256;
 
+    /**
+     * How many more counts than the victim a candidate needs beyond a strict majority: 1, so a candidate must lead
+     * by at least 2. Between keys requested equally often (a loop), the one requested since the last halving leads
+     * by exactly 1, and the candidate (just requested) always is that one; a lead of 1 is phase, not popularity.
+     */
+    static final int MARGIN = 1;
+
     /** The head sentinel of a circular doubly linked queue; {@code next} is the least recent entry. */
     private static final class Sentinel extends PolicyNode {
         Sentinel() {
@@ -229,7 +236,7 @@ final class WindowTinyLfu {
     private boolean admit(PolicyNode candidate, PolicyNode victim) {
         int candidateFrequency = sketch.frequency(candidate.keyHash());
         int victimFrequency = sketch.frequency(victim.keyHash());
-        if (candidateFrequency > victimFrequency) {
+        if (candidateFrequency > victimFrequency + MARGIN) {
             return true;
         }
         if (hashFloodJitter && candidateFrequency >= 6 && victimFrequency >= 2 * candidateFrequency) {
