@@ -36,8 +36,8 @@ import java.util.List;
  *       wrong exactly where it matters most, at a cliff: a loop of 5,000 keys whose sample happens to hold 575
  *       keys fits a proportional ghost of 612 entries while the loop does not fit the cache of 4,900; the real
  *       cache holds only 564 of those sampled keys, and a ghost of that size does not fit the sample either. This
- *       is the error-correction idea of SHARDS' "adjusted" variant (Waldspurger et al. 2015, section 4.2),
- *       applied to capacities instead of counts.</li>
+ *       is in the spirit of SHARDS' correction for the difference between the expected and the actual number
+ *       of sampled keys (Waldspurger et al. 2015), applied to the simulated capacity.</li>
  *   <li>Local search cannot see past a flat stretch: on recency-dominated workloads every layout with a main
  *       space loses about as much to admission filtering, and only the pure LRU end ({@code f = 1}) wins. A third
  *       ghost runs plain LRU and is compared with the real cache (again paired: requests where exactly one of them
