@@ -38,6 +38,13 @@ final class WindowTinyLfu {
      */
     static final int TRANSFER_BUDGET = 256;
 
+    /**
+     * How many more counts than the victim a candidate needs beyond a strict majority: 1, so a candidate must lead
+     * by at least 2. Between keys requested equally often (a loop), the one requested since the last halving leads
+     * by exactly 1, and the candidate (just requested) always is that one; a lead of 1 is phase, not popularity.
+     */
+    static final int MARGIN = 1;
+
     /** The head sentinel of a circular doubly linked queue; {@code next} is the least recent entry. */
     private static final class Sentinel extends PolicyNode {
         Sentinel() {
@@ -67,6 +74,7 @@ final class WindowTinyLfu {
     private long protectedWeight;
     private long count;
     private long maximum;
+    private double windowFraction;
     private double windowMaximum;
     private double protectedMaximum;
     private long random = 0x9E37_79B9_7F4A_7C15L;
@@ -88,14 +96,15 @@ final class WindowTinyLfu {
         return maximum;
     }
 
+    /** Changes the maximum, keeping the window's share of it. */
     void setMaximum(long maximum) {
-        double fraction = this.maximum == 0 ? 0 : windowMaximum / this.maximum;
         this.maximum = maximum;
-        setWindowFraction(fraction);
+        setWindowFraction(windowFraction);
     }
 
     /** Sets the window target to a share of the maximum, at least one unit of weight while the maximum allows. */
     void setWindowFraction(double fraction) {
+        windowFraction = fraction;
         windowMaximum = Math.min(maximum, Math.max(1.0, fraction * maximum));
         protectedMaximum = PROTECTED_SHARE * (maximum - windowMaximum);
     }
@@ -227,7 +236,7 @@ final class WindowTinyLfu {
     private boolean admit(PolicyNode candidate, PolicyNode victim) {
         int candidateFrequency = sketch.frequency(candidate.keyHash());
         int victimFrequency = sketch.frequency(victim.keyHash());
-        if (candidateFrequency > victimFrequency) {
+        if (candidateFrequency > victimFrequency + MARGIN) {
             return true;
         }
         if (hashFloodJitter && candidateFrequency >= 6 && victimFrequency >= 2 * candidateFrequency) {
@@ -249,6 +258,19 @@ final class WindowTinyLfu {
             linkLast(probation, node);
             probationWeight += node.policyWeight();
         }
+    }
+
+    /** The total weight of the entries whose key hash passes a test: O(entries), for rare resampling only. */
+    long weightWhere(java.util.function.IntPredicate hashTest) {
+        long total = 0;
+        for (Sentinel queue : new Sentinel[] {window, probation, protectedQueue}) {
+            for (PolicyNode n = queue.next; n != queue; n = n.next) {
+                if (hashTest.test(n.keyHash())) {
+                    total += n.policyWeight();
+                }
+            }
+        }
+        return total;
     }
 
     /** Coldest first: probation, then window, then protected, each least recent first. */

@@ -21,8 +21,9 @@ class AdaptivePolicyTest {
         assertEquals(4, h.policy.weightedSize());
         assertEquals(List.of("k1", "k2", "k3", "k4"), h.keys(h.policy.coldest(10)));
 
-        h.request("k1"); // k1 seen twice: the most recent window entry
-        h.request("k5"); // over: k2, k3, k4 fill the main space, k1 (freq 2) beats victim k2 (freq 1)
+        h.request("k1"); // k1 seen twice, then three times: the most recent window entry
+        h.request("k1");
+        h.request("k5"); // over: k2, k3, k4 fill the main space, k1 (freq 3) beats victim k2 (freq 1) by 2
         assertEquals(List.of("k2"), h.evicted);
         assertEquals(List.of("k3", "k4", "k1", "k5"), h.keys(h.policy.coldest(10)));
         assertEquals(List.of("k5", "k1", "k4", "k3"), h.keys(h.policy.hottest(10)));
