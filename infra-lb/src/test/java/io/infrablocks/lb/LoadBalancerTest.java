@@ -589,6 +589,38 @@ class LoadBalancerTest {
     }
 
     @Test
+    void p2cCountsCallsCompletedOnAnotherThreadForThePickingThread() {
+        assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+            try (LoadBalancer lb = LoadBalancer.builder()
+                    .endpoints(eps(2))
+                    .strategy(Strategy.p2cLeastConnections())
+                    .build()) {
+                // P2C compares loads as the picking thread's stripe counts them; a completion made on another
+                // thread must be credited to the stripe that picked, or this thread would keep seeing e0's
+                // finished calls as in flight and split the next picks instead of sending them all to e0
+                List<Selection> open = new ArrayList<>();
+                for (int i = 0; i < 10; i++) {
+                    open.add(lb.pick());
+                }
+                List<Selection> e0 = new ArrayList<>();
+                for (Selection s : open) {
+                    if (s.endpoint().id().equals("e0")) {
+                        e0.add(s);
+                    }
+                }
+                assertEquals(5, e0.size(), "two candidates, always the lighter: 5 and 5");
+                Thread other = new Thread(() -> e0.forEach(s -> s.success(1)));
+                other.start();
+                other.join();
+                for (int i = 0; i < 5; i++) {
+                    assertEquals("e0", lb.pick().endpoint().id(), "pick " + i);
+                }
+                assertEquals(10, lb.stats().inFlight());
+            }
+        });
+    }
+
+    @Test
     void callsCompletedOnOtherAndShortLivedThreadsBalanceTheInFlightCounts() {
         assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
             for (String strategy : List.of("round-robin", "p2c-least-connections", "maglev", "least-connections")) {

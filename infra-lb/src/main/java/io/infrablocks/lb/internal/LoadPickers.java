@@ -13,7 +13,10 @@ package io.infrablocks.lb.internal;
  * <p>Least-connections and least response time scan all members from a random start (random tie
  * breaking): O(n). Power of two choices (Mitzenmacher 2001) draws two distinct members (uniformly from
  * one random long; with unequal weights in proportion to weight, from a slot table, so a slow low-weight
- * pair is rarely the only choice) and keeps the lighter: O(1). Comparing two peak-EWMA loads needs no
+ * pair is rarely the only choice) and keeps the lighter: O(1). P2C reads the in-flight counts of the
+ * picking thread's stripe only ({@link Member#load(int)}: each stripe balances as an independent client,
+ * as P2C runs distributed in Finagle, Linkerd and Envoy; see {@link Member}); the scans read the exact
+ * global counts. Comparing two peak-EWMA loads needs no
  * clock read: decaying both to now multiplies both by the same factor, so only the older estimate is
  * decayed, by the gap between the two stamps (the clock is read only when a member has no sample yet or
  * is in slow start). If one of the two is refused the other is taken, if both are, it
@@ -38,9 +41,9 @@ final class LoadPickers {
         return members -> new TwoChoices(members, ewma);
     }
 
-    static double ewmaLoad(Member m, long now) {
+    static double ewmaLoad(Member m, long now, int stripe) {
         double c = m.cost(now);
-        int pending = m.load();
+        int pending = m.load(stripe);
         if (c == 0) {
             return pending == 0 ? 0 : PENALTY + pending;
         }
@@ -74,7 +77,7 @@ final class LoadPickers {
             for (int k = 0; k < n; k++) {
                 Member m = ms[i];
                 if (lb.usable(m)) {
-                    double load = (ewma ? ewmaLoad(m, now) : m.load() + 1)
+                    double load = (ewma ? ewmaLoad(m, now, stripe) : m.load(stripe) + 1)
                             * (m.status == 0 ? inverseWeight[i] : 1 / lb.weightOf(m));
                     if (best == null || load < bestLoad) {
                         best = m;
@@ -149,49 +152,71 @@ final class LoadPickers {
             if (n <= 1) {
                 return n == 1 && lb.usable(ms[0]) ? ms[0] : null;
             }
-            for (int attempt = 0; attempt < 4; attempt++) {
-                int i;
-                int j;
-                if (slots == null) {
-                    long r = lb.nextLong();
-                    i = reduce(r, n);
-                    j = reduce(r << 32, n - 1);
-                    if (j >= i) {
-                        j++;
-                    }
-                } else {
-                    long r = lb.nextLong();
-                    int mask = slots.length - 1;
-                    i = slots[(int) r & mask];
-                    j = slots[(int) (r >>> 32) & mask];
+            long pair = draw(lb, n);
+            int i = (int) (pair >>> 32);
+            int j = (int) pair;
+            Member a = ms[i];
+            Member b = ms[j];
+            if ((a.status | b.status) == 0) {
+                if (!ewma) {
+                    // in flight per weight, cross-multiplied (no division), and the choice made without a
+                    // branch (it is a coin flip between equal loads, which a branch would mispredict)
+                    long la = (long) (a.load(stripe) + 1) * b.weight;
+                    long lb2 = (long) (b.load(stripe) + 1) * a.weight;
+                    return ms[i + ((j - i) & (int) ((lb2 - la) >> 63))];
+                }
+                double ca = a.cost;
+                double cb = b.cost;
+                if (ca > 0 && cb > 0) {
+                    return lighter(lb, a, ca, b, cb, stripe) ? b : a;
+                }
+            }
+            return pickSlow(lb, stripe, a, b);
+        }
+
+        /**
+         * Two distinct candidates from one random long, packed as {@code i << 32 | j}: uniform, or by weight
+         * from {@link #slots}.
+         */
+        private long draw(DefaultLoadBalancer lb, int n) {
+            long r = lb.nextLong();
+            int i;
+            int j;
+            char[] sl = slots;
+            if (sl == null) {
+                i = reduce(r, n);
+                j = reduce(r << 32, n - 1);
+                if (j >= i) {
+                    j++;
+                }
+            } else {
+                int mask = sl.length - 1;
+                i = sl[(int) r & mask];
+                j = sl[(int) (r >>> 32) & mask];
+                if (j == i) {
+                    j = sl[(int) (r >>> 16) & mask];
                     if (j == i) {
-                        j = slots[(int) (r >>> 16) & mask];
-                        if (j == i) {
-                            j = i + 1 == n ? 0 : i + 1;
-                        }
+                        j = i + 1 == n ? 0 : i + 1;
                     }
                 }
-                Member a = ms[i];
-                Member b = ms[j];
-                if ((a.status | b.status) == 0) {
-                    if (!ewma) {
-                        // in flight per weight, cross-multiplied (no division), and the choice made without a
-                        // branch (it is a coin flip between equal loads, which a branch would mispredict)
-                        long la = (long) (a.load() + 1) * b.weight;
-                        long lb2 = (long) (b.load() + 1) * a.weight;
-                        return ms[i + ((j - i) & (int) ((lb2 - la) >> 63))];
-                    }
-                    double ca = a.cost;
-                    double cb = b.cost;
-                    if (ca > 0 && cb > 0) {
-                        return ms[lighter(lb, a, ca, b, cb) ? j : i];
-                    }
-                }
+            }
+            return (long) i << 32 | j;
+        }
+
+        /**
+         * The rest of a pick whose first pair {@code a, b} was not both healthy (or, for peak EWMA, not both
+         * measured): takes the usable one of the pair, or draws again (4 pairs in all), then scans. Kept out
+         * of {@link #pick} so the common path compiles small.
+         */
+        private Member pickSlow(DefaultLoadBalancer lb, int stripe, Member a, Member b) {
+            Member[] ms = members;
+            int n = ms.length;
+            for (int attempt = 1; ; attempt++) {
                 boolean ua = lb.usable(a);
                 boolean ub = lb.usable(b);
                 if (ua && ub) {
                     long now = ewma ? lb.ewmaNow() : 0;
-                    return load(lb, a, now) <= load(lb, b, now) ? a : b;
+                    return load(lb, a, now, stripe) <= load(lb, b, now, stripe) ? a : b;
                 }
                 if (ua) {
                     return a;
@@ -199,13 +224,31 @@ final class LoadPickers {
                 if (ub) {
                     return b;
                 }
+                if (attempt == 4) {
+                    break;
+                }
+                long pair = draw(lb, n);
+                a = ms[(int) (pair >>> 32)];
+                b = ms[(int) pair];
+                if ((a.status | b.status) == 0) {
+                    if (!ewma) {
+                        long la = (long) (a.load(stripe) + 1) * b.weight;
+                        long lb2 = (long) (b.load(stripe) + 1) * a.weight;
+                        return lb2 < la ? b : a;
+                    }
+                    double ca = a.cost;
+                    double cb = b.cost;
+                    if (ca > 0 && cb > 0) {
+                        return lighter(lb, a, ca, b, cb, stripe) ? b : a;
+                    }
+                }
             }
             long now = ewma ? lb.ewmaNow() : 0;
             Member best = null;
             double bestLoad = Double.MAX_VALUE;
             for (Member m : ms) {
                 if (lb.usable(m)) {
-                    double load = load(lb, m, now);
+                    double load = load(lb, m, now, stripe);
                     if (best == null || load < bestLoad) {
                         best = m;
                         bestLoad = load;
@@ -222,11 +265,11 @@ final class LoadPickers {
          *
          * @return whether b is strictly lighter than a
          */
-        private static boolean lighter(DefaultLoadBalancer lb, Member a, double ca, Member b, double cb) {
+        private static boolean lighter(DefaultLoadBalancer lb, Member a, double ca, Member b, double cb, int stripe) {
             long sa = a.costStamp;
             long sb = b.costStamp;
-            double la = ca * (a.load() + 1) * b.weight;
-            double lb2 = cb * (b.load() + 1) * a.weight;
+            double la = ca * (a.load(stripe) + 1) * b.weight;
+            double lb2 = cb * (b.load(stripe) + 1) * a.weight;
             if (sa - sb > 0) {
                 lb2 *= Member.decay((sa - sb) / (double) lb.ewmaDecayNanos);
             } else if (sb - sa > 0) {
@@ -235,11 +278,11 @@ final class LoadPickers {
             return lb2 < la;
         }
 
-        private double load(DefaultLoadBalancer lb, Member m, long now) {
+        private double load(DefaultLoadBalancer lb, Member m, long now, int stripe) {
             if (ewma) {
-                return ewmaLoad(m, now) / lb.weightOf(m);
+                return ewmaLoad(m, now, stripe) / lb.weightOf(m);
             }
-            return (m.load() + 1) / lb.weightOf(m);
+            return (m.load(stripe) + 1) / lb.weightOf(m);
         }
     }
 }

@@ -7,32 +7,47 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
 /**
- * The balancer's per-endpoint state, and at the same time the preallocated {@link Selection} handle a pick
- * returns (so a pick allocates nothing).
+ * The balancer's per-endpoint state. The {@link Selection}s a pick returns are preallocated {@link Handle}s,
+ * one per endpoint and stripe (plus one per stripe reporting a rebinding), so a pick allocates nothing.
  *
  * <p>Concurrency: {@code status} is a set of bits changed by CAS ({@link #setBits}, {@link #clearBits});
  * 0 means healthy and attached, so the hot path tests one volatile int.
  *
- * <p>In-flight count, two forms chosen per strategy. <em>Exact</em> ({@code cells == null}): one {@code
+ * <p>In-flight count, three forms chosen per strategy. <em>Exact</em> ({@code cells == null}): one {@code
  * inFlight} int changed by atomic add (or CAS against a cap for bounded loads), for the strategies that
- * read counts on every pick (least-connections, least response time, bounded loads, and the two P2C
- * strategies: measured, one shared counter per member beats summing the stripes of two candidates).
- * <em>Striped</em> (the others): per {@link Stripes stripe} three monotonic counters on the stripe's own
- * cache line, so threads that pick and complete on different cores never write the same line (a shared
- * counter costs a cache-line transfer per pick with two threads): picks (atomic add: its full fence
- * orders the count before the pick re-reads the status, which draining needs), completions by the
- * stripe's {@link Stripes#owns owner} thread (a plain read and a release store: no atomic instruction),
- * and completions by other threads of the stripe (atomic add). The count is {@code Σpicks −
- * Σcompletions} (int arithmetic, exact modulo 2^32); {@link #inFlight()} reads every completion counter
- * before any pick counter, so a completion it counts has its pick counted too (the pick happens-before the
- * completion, whose store is a release or a volatile read-modify-write): the result is never below the
- * true count for correct use, so a negative sum proves a selection was completed more often than picked,
- * and draining never sees 0 with a call in flight. A completion sums all stripes only when its own stripe
- * shows more completions than picks, so an extra completion is caught at once when one thread picks and
- * completes (or when the completing thread's stripe has no picks outstanding), but one made on a thread
- * whose stripe has other threads' picks outstanding goes unnoticed (the exact counter catches every one). An owner's completion may become visible a moment after
- * it re-reads the status, so it can miss that the endpoint just started draining; {@code awaitDrained}
- * re-checks every 10 ms rather than rely on that completion's signal.
+ * compare global counts (least-connections and least response time scan every member, bounded loads caps
+ * each member). <em>Striped net</em> (the two P2C strategies): per {@link Stripes stripe} one count of the
+ * calls picked on that stripe and still in flight, on the stripe's own cache line, changed by atomic add at
+ * the pick and atomic subtract at the completion (credited to the picking stripe, see below), so it is
+ * exact per stripe: an extra completion is caught when it would take the stripe's count below zero, and
+ * the sum over the stripes is the global count (no stripe's count is ever below its calls in flight, so
+ * neither is the sum: draining never sees 0 with a call in flight). <em>Striped</em> (the others): per {@link Stripes stripe} three monotonic
+ * counters on the stripe's own cache line, so threads that pick and complete on different cores never
+ * write the same line (a shared counter costs a cache-line transfer per pick with two threads): picks
+ * (atomic add: its full fence orders the count before the pick re-reads the status, which draining needs),
+ * completions by the stripe's {@link Stripes#owns owner} thread (a plain read and a release store: no
+ * atomic instruction), and completions by other threads (atomic add). A completion is credited to the
+ * stripe that <em>picked</em>, which the {@link Handle} carries, whichever thread completes it; so each
+ * stripe's {@code picks − completions} is exactly the number of its own picks still in flight (the
+ * monotonic counters make this exact modulo 2^32 once the racy reads settle). The global count is the sum
+ * over the stripes; {@link #inFlight()} reads every completion counter before any pick counter, so a
+ * completion it counts has its pick counted too (the pick happens-before the completion, whose store is
+ * a release or a volatile read-modify-write): the result is never below the true count for correct use,
+ * so a negative sum proves a selection was completed more often than picked, and draining never sees 0
+ * with a call in flight. A completion sums all stripes only when its stripe shows more completions than
+ * picks; with completions credited to the picking stripe that happens for every extra completion of a
+ * stripe with nothing else in flight; an extra completion on a stripe with other picks outstanding goes
+ * unnoticed and leaves that stripe and the sum one call short (the exact counter catches every one). An owner's completion
+ * may become visible a moment after it re-reads the status, so it can miss that the endpoint just started
+ * draining; {@code awaitDrained} re-checks every 10 ms rather than rely on that completion's signal.
+ *
+ * <p>Power of two choices compares the two candidates' load <em>as seen by the picking stripe</em>
+ * ({@link #load(int)}): each stripe balances like an independent client that sees only its own
+ * outstanding requests, which is how P2C runs distributed in Finagle, Linkerd and Envoy (every client or
+ * worker thread its own balancer over its own pending counts), and Mitzenmacher's analysis ("The Power of
+ * Two Choices in Randomized Load Balancing", IEEE TPDS 2001) applies to each stripe's stream of picks. With
+ * one thread the stripe's count is the global count. Reading one's own stripe line keeps two picking
+ * threads from transferring each other's counter lines on every pick.
  *
  * <p>The peak-EWMA pair ({@code cost}, {@code costStamp}) is updated without a lock, by a racy
  * read-modify-write of two volatiles written with release stores (no store-load fence, which on x86 costs
@@ -42,7 +57,7 @@ import java.lang.invoke.VarHandle;
  * The stamp only moves forward. The failure-rate window is guarded by this object's monitor. Everything else is volatile and
  * written on rare paths.
  */
-public final class Member implements Selection {
+public final class Member {
 
     /** Gets no new picks. */
     static final int DRAINING = 1;
@@ -82,7 +97,11 @@ public final class Member implements Selection {
     /** Hash of the id, the endpoint's identity for the hash strategies. */
     final long idHash;
 
-    final Rebound rebound = new Rebound();
+    /**
+     * The preallocated selections: at index s the plain handle of stripe s, at {@code COUNT + s} the one
+     * reporting a rebinding.
+     */
+    private final Handle[] handles;
 
     volatile Endpoint endpoint;
     volatile int weight;
@@ -94,6 +113,12 @@ public final class Member implements Selection {
      * offset(s) + 2 other threads' completions.
      */
     final int[] cells;
+    /**
+     * Whether the striped counters are per-stripe net counts (P2C): at offset(s) the calls picked on stripe
+     * s and still in flight, changed by atomic add at pick and at completion; the two completion counters
+     * stay 0.
+     */
+    final boolean net;
 
     volatile int consecutiveFailures;
     volatile long failures;
@@ -114,38 +139,29 @@ public final class Member implements Selection {
     int checkSuccesses;
     int checkFailures;
 
-    Member(DefaultLoadBalancer lb, Endpoint endpoint, boolean striped) {
+    Member(DefaultLoadBalancer lb, Endpoint endpoint, boolean striped, boolean net) {
         this.lb = lb;
         this.cells = striped ? Stripes.newCells() : null;
+        this.net = striped && net;
         this.id = endpoint.id();
         this.idHash = Request.hash(endpoint.id());
         this.endpoint = endpoint;
         this.weight = endpoint.weight();
+        this.handles = new Handle[2 * Stripes.COUNT];
+        for (int s = 0; s < Stripes.COUNT; s++) {
+            handles[s] = new Handle(this, s, false);
+            handles[Stripes.COUNT + s] = new Handle(this, s, true);
+        }
     }
 
-    @Override
-    public Endpoint endpoint() {
-        return endpoint;
+    /** The selection of a pick counted on stripe {@code s}. */
+    Handle handle(int s) {
+        return handles[s];
     }
 
-    @Override
-    public boolean rebound() {
-        return false;
-    }
-
-    @Override
-    public void success(long latencyNanos) {
-        lb.complete(this, true, latencyNanos);
-    }
-
-    @Override
-    public void failure(long latencyNanos) {
-        lb.complete(this, false, latencyNanos);
-    }
-
-    @Override
-    public void release() {
-        lb.release(this);
+    /** The selection of a pick counted on stripe {@code s} that rebound a sticky key. */
+    Handle rebound(int s) {
+        return handles[Stripes.COUNT + s];
     }
 
     boolean setBits(int bits) {
@@ -183,11 +199,12 @@ public final class Member implements Selection {
     }
 
     /**
-     * Counts one call completed, on the calling thread's stripe.
+     * Counts one call completed, on the stripe that picked it.
      *
+     * @param s the stripe the pick was counted on
      * @return false if that made the count negative (the counter is then restored)
      */
-    boolean releaseChecked() {
+    boolean releaseChecked(int s) {
         int[] c = cells;
         if (c == null) {
             if ((int) IN_FLIGHT.getAndAdd(this, -1) <= 0) {
@@ -196,8 +213,15 @@ public final class Member implements Selection {
             }
             return true;
         }
-        int s = Stripes.current();
         int at = Stripes.offset(s);
+        if (net) {
+            // the stripe's count is exact: it drops below zero only on an extra completion
+            if ((int) CELL.getAndAdd(c, at, -1) <= 0) {
+                CELL.getAndAdd(c, at, 1);
+                return false;
+            }
+            return true;
+        }
         boolean owner = Stripes.owns(s);
         countCompletion(c, at, owner, 1);
         int net = (int) CELL.getAcquire(c, at) - (int) CELL.getAcquire(c, at + 1) - (int) CELL.getAcquire(c, at + 2);
@@ -216,13 +240,14 @@ public final class Member implements Selection {
         }
     }
 
-    /** Counts one call completed without the misuse check (a pick backing out). */
-    void uncount() {
+    /** Counts one call completed without the misuse check (a pick on stripe {@code s} backing out). */
+    void uncount(int s) {
         int[] c = cells;
         if (c == null) {
             IN_FLIGHT.getAndAdd(this, -1);
+        } else if (net) {
+            CELL.getAndAdd(c, Stripes.offset(s), -1);
         } else {
-            int s = Stripes.current();
             countCompletion(c, Stripes.offset(s), Stripes.owns(s), 1);
         }
     }
@@ -250,23 +275,21 @@ public final class Member implements Selection {
     }
 
     /**
-     * The calls in flight as a racy estimate for load comparisons: one pass over the stripes with opaque
-     * reads (cheaper than {@link #inFlight()}, without its lower-bound guarantee; may be off by the calls
-     * that start or end during the read).
+     * The load a pick on stripe {@code s} compares: the exact count, or with striped counters the calls
+     * picked on stripe {@code s} and not yet completed (completions are credited to the picking stripe),
+     * read racily with plain reads of the stripe's own cache line (int reads are atomic; a pick reads each
+     * once, so a stale value only skews that one comparison, as any racy load signal does).
      *
-     * @return the estimate
+     * @param s the picking thread's stripe
+     * @return the count
      */
-    int load() {
+    int load(int s) {
         int[] c = cells;
         if (c == null) {
             return inFlight;
         }
-        int n = 0;
-        for (int s = 0; s < Stripes.COUNT; s++) {
-            int at = Stripes.offset(s);
-            n += (int) CELL.getOpaque(c, at) - (int) CELL.getOpaque(c, at + 1) - (int) CELL.getOpaque(c, at + 2);
-        }
-        return n;
+        int at = Stripes.offset(s);
+        return net ? c[at] : c[at] - c[at + 1] - c[at + 2];
     }
 
     /** Reserves one in-flight unit if fewer than {@code cap} are in flight (bounded loads). */
@@ -349,39 +372,52 @@ public final class Member implements Selection {
 
     @Override
     public String toString() {
-        return "Selection[" + endpoint + ", inFlight=" + inFlight() + ", status=" + status + "]";
+        return "Member[" + endpoint + ", inFlight=" + inFlight() + ", status=" + status + "]";
     }
 
-    /** The same member, reporting that a sticky key was rebound to it. */
-    final class Rebound implements Selection {
+    /**
+     * A preallocated {@link Selection}: the member, the stripe its pick was counted on (the completion is
+     * credited there, whichever thread makes it) and whether the pick rebound a sticky key.
+     */
+    static final class Handle implements Selection {
+        final Member member;
+        final int stripe;
+        private final boolean rebound;
+
+        Handle(Member member, int stripe, boolean rebound) {
+            this.member = member;
+            this.stripe = stripe;
+            this.rebound = rebound;
+        }
+
         @Override
         public Endpoint endpoint() {
-            return endpoint;
+            return member.endpoint;
         }
 
         @Override
         public boolean rebound() {
-            return true;
+            return rebound;
         }
 
         @Override
         public void success(long latencyNanos) {
-            lb.complete(Member.this, true, latencyNanos);
+            member.lb.complete(member, stripe, true, latencyNanos);
         }
 
         @Override
         public void failure(long latencyNanos) {
-            lb.complete(Member.this, false, latencyNanos);
+            member.lb.complete(member, stripe, false, latencyNanos);
         }
 
         @Override
         public void release() {
-            lb.release(Member.this);
+            member.lb.release(member, stripe);
         }
 
         @Override
         public String toString() {
-            return "Selection[" + endpoint + ", rebound]";
+            return "Selection[" + member.endpoint + (rebound ? ", rebound" : "") + "]";
         }
     }
 }

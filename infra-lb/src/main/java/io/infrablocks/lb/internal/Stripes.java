@@ -45,19 +45,23 @@ final class Stripes {
     private Stripes() {}
 
     /**
-     * Whether the calling thread owns stripe {@code s} (its own stripe), claiming it when it is free or its
-     * owner has terminated.
+     * Whether the calling thread owns stripe {@code s}, claiming it when it is the calling thread's own
+     * stripe and free or its owner has terminated. A completion is credited to the stripe that picked,
+     * which need not be the completing thread's: a thread never claims another stripe.
      *
-     * @param s the calling thread's stripe ({@link #current()})
+     * @param s a stripe
      * @return true when only this thread writes the stripe's owner-only counters
      */
+    @SuppressWarnings("deprecation") // Thread.getId(), see current()
     static boolean owns(int s) {
         Thread t = Thread.currentThread();
         Object o = OWNER.getAcquire(OWNERS, offset(s));
         if (o == t) {
             return true;
         }
-        return (o == null || !((Thread) o).isAlive()) && OWNER.compareAndSet(OWNERS, offset(s), o, t);
+        return (o == null || !((Thread) o).isAlive())
+                && ((int) t.getId() & MASK) == s
+                && OWNER.compareAndSet(OWNERS, offset(s), o, t);
     }
 
     /**
