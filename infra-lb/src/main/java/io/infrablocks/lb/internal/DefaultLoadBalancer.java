@@ -238,23 +238,23 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         if (p.usesHash && !request.hashed()) {
             hash = nextLong();
         }
-        int stripe = Stripes.current();
-        return select(s, p, hash, stripe).handle(stripe);
+        return select(s, p, hash, Stripes.current());
     }
 
-    private Member select(Snapshot s, Picker p, long hash, int stripe) {
+    private Member.Handle select(Snapshot s, Picker p, long hash, int stripe) {
         for (int attempt = 0; ; attempt++) {
             Member m = p.pick(this, hash, stripe);
             if (m == null) {
                 throw noAvailable(s);
             }
+            Member.Handle h = m.handle(stripe);
             if (!p.acquires) {
-                m.acquire(stripe);
+                h.acquire();
             }
             if ((m.status & (Member.DRAINING | Member.REMOVED)) == 0) {
-                return m;
+                return h;
             }
-            backOut(m, stripe);
+            backOut(h);
             if (attempt == 64) {
                 throw noAvailable(s);
             }
@@ -268,25 +268,27 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         if (b != null && now - b.expiresAt < 0) {
             Member old = b.member;
             if (usable(old)) {
-                old.acquire(stripe);
+                Member.Handle h = old.handle(stripe);
+                h.acquire();
                 if ((old.status & (Member.DRAINING | Member.REMOVED)) == 0) {
                     b.expiresAt = now + sticky.ttlNanos;
-                    return old.handle(stripe);
+                    return h;
                 }
-                backOut(old, stripe);
+                backOut(h);
             }
-            Member m = select(s, s.picker, request.hash(), stripe);
+            Member.Handle h = select(s, s.picker, request.hash(), stripe);
+            Member m = h.member;
             b.member = m;
             b.expiresAt = now + sticky.ttlNanos;
             if (m == old) {
-                return m.handle(stripe);
+                return h;
             }
             listener.onRebound(key, old.endpoint, m.endpoint);
             return m.rebound(stripe);
         }
-        Member m = select(s, s.picker, request.hash(), stripe);
-        sticky.put(key, m, now + sticky.ttlNanos);
-        return m.handle(stripe);
+        Member.Handle h = select(s, s.picker, request.hash(), stripe);
+        sticky.put(key, h.member, now + sticky.ttlNanos);
+        return h;
     }
 
     /** Whether a member may take a call now; slow start refuses it with probability 1 - ramp. */
@@ -368,11 +370,12 @@ public final class DefaultLoadBalancer implements LoadBalancer {
 
     // ---------------------------------------------------------------- completion
 
-    void complete(Member m, int stripe, boolean ok, long latencyNanos) {
+    void complete(Member.Handle h, boolean ok, long latencyNanos) {
         if (latencyNanos < 0) {
             throw new IllegalArgumentException("latencyNanos must be >= 0 but was " + latencyNanos);
         }
-        decrement(m, stripe);
+        Member m = h.member;
+        decrement(h);
         if (ok && plainSuccess) {
             if (m.consecutiveFailures != 0) {
                 m.consecutiveFailures = 0;
@@ -401,22 +404,25 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         }
     }
 
-    void release(Member m, int stripe) {
-        decrement(m, stripe);
+    void release(Member.Handle h) {
+        Member m = h.member;
+        decrement(h);
         if ((m.status & Member.DRAINING) != 0) {
             drainProgress(m);
         }
     }
 
-    private void decrement(Member m, int stripe) {
-        if (!m.releaseChecked(stripe)) {
+    private void decrement(Member.Handle h) {
+        if (!h.releaseChecked()) {
+            Member m = h.member;
             throw new IllegalStateException("endpoint '" + m.id + "' of load balancer '" + name
                     + "' has no call in flight: a selection was completed more times than it was picked");
         }
     }
 
-    private void backOut(Member m, int stripe) {
-        m.uncount(stripe);
+    private void backOut(Member.Handle h) {
+        h.uncount();
+        Member m = h.member;
         if ((m.status & Member.DRAINING) != 0) {
             drainProgress(m);
         }

@@ -13,16 +13,16 @@ import java.lang.invoke.VarHandle;
  * <p>Concurrency: {@code status} is a set of bits changed by CAS ({@link #setBits}, {@link #clearBits});
  * 0 means healthy and attached, so the hot path tests one volatile int.
  *
- * <p>In-flight count, three forms chosen per strategy. <em>Exact</em> ({@code cells == null}): one {@code
+ * <p>In-flight count, three forms chosen per strategy. <em>Exact</em> (not {@code striped}): one {@code
  * inFlight} int changed by atomic add (or CAS against a cap for bounded loads), for the strategies that
  * compare global counts (least-connections and least response time scan every member, bounded loads caps
  * each member). <em>Striped net</em> (the two P2C strategies): per {@link Stripes stripe} one count of the
- * calls picked on that stripe and still in flight, on the stripe's own cache line, changed by atomic add at
+ * calls picked on that stripe and still in flight, in the stripe's {@link Handle} (its own cache line), changed by atomic add at
  * the pick and atomic subtract at the completion (credited to the picking stripe, see below), so it is
  * exact per stripe: an extra completion is caught when it would take the stripe's count below zero, and
  * the sum over the stripes is the global count (no stripe's count is ever below its calls in flight, so
  * neither is the sum: draining never sees 0 with a call in flight). <em>Striped</em> (the others): per {@link Stripes stripe} three monotonic
- * counters on the stripe's own cache line, so threads that pick and complete on different cores never
+ * counters in the stripe's {@link Handle} (its own cache line), so threads that pick and complete on different cores never
  * write the same line (a shared counter costs a cache-line transfer per pick with two threads): picks
  * (atomic add: its full fence orders the count before the pick re-reads the status, which draining needs),
  * completions by the stripe's {@link Stripes#owns owner} thread (a plain read and a release store: no
@@ -76,7 +76,6 @@ public final class Member {
     static final VarHandle FAILURES;
     static final VarHandle COST;
     static final VarHandle COST_STAMP;
-    static final VarHandle CELL = MethodHandles.arrayElementVarHandle(int[].class);
 
     static {
         try {
@@ -97,26 +96,22 @@ public final class Member {
     /** Hash of the id, the endpoint's identity for the hash strategies. */
     final long idHash;
 
-    /**
-     * The preallocated selections: at index s the plain handle of stripe s, at {@code COUNT + s} the one
-     * reporting a rebinding.
-     */
+    /** The preallocated selection of each stripe, holding the stripe's counters when striped. */
     private final Handle[] handles;
+    /** The preallocated selection of each stripe that reports a rebinding. */
+    private final Rebound[] rebounds;
 
     volatile Endpoint endpoint;
     volatile int weight;
     volatile int status;
-    /** The exact in-flight count (when {@link #cells} is null). */
+    /** The exact in-flight count (when not {@link #striped}). */
     volatile int inFlight;
+    /** Whether the in-flight count lives in the handles, per stripe. */
+    final boolean striped;
     /**
-     * Striped counters ({@link Stripes}): at offset(s) picks, at offset(s) + 1 the owner's completions, at
-     * offset(s) + 2 other threads' completions.
-     */
-    final int[] cells;
-    /**
-     * Whether the striped counters are per-stripe net counts (P2C): at offset(s) the calls picked on stripe
-     * s and still in flight, changed by atomic add at pick and at completion; the two completion counters
-     * stay 0.
+     * Whether the striped counters are per-stripe net counts (P2C): {@link Handle#picks} is the number of
+     * calls picked on the stripe and still in flight, changed by atomic add at pick and at completion; the
+     * two completion counters stay 0.
      */
     final boolean net;
 
@@ -141,16 +136,19 @@ public final class Member {
 
     Member(DefaultLoadBalancer lb, Endpoint endpoint, boolean striped, boolean net) {
         this.lb = lb;
-        this.cells = striped ? Stripes.newCells() : null;
+        this.striped = striped;
         this.net = striped && net;
         this.id = endpoint.id();
         this.idHash = Request.hash(endpoint.id());
         this.endpoint = endpoint;
         this.weight = endpoint.weight();
-        this.handles = new Handle[2 * Stripes.COUNT];
+        this.handles = new Handle[Stripes.COUNT];
         for (int s = 0; s < Stripes.COUNT; s++) {
-            handles[s] = new Handle(this, s, false);
-            handles[Stripes.COUNT + s] = new Handle(this, s, true);
+            handles[s] = new Handle(this, s);
+        }
+        this.rebounds = new Rebound[Stripes.COUNT];
+        for (int s = 0; s < Stripes.COUNT; s++) {
+            rebounds[s] = new Rebound(handles[s]);
         }
     }
 
@@ -160,8 +158,8 @@ public final class Member {
     }
 
     /** The selection of a pick counted on stripe {@code s} that rebound a sticky key. */
-    Handle rebound(int s) {
-        return handles[Stripes.COUNT + s];
+    Rebound rebound(int s) {
+        return rebounds[s];
     }
 
     boolean setBits(int bits) {
@@ -188,108 +186,35 @@ public final class Member {
         }
     }
 
-    /** Counts one call in flight, on the given stripe. */
-    void acquire(int stripe) {
-        int[] c = cells;
-        if (c == null) {
-            IN_FLIGHT.getAndAdd(this, 1);
-        } else {
-            CELL.getAndAdd(c, Stripes.offset(stripe), 1);
-        }
-    }
-
-    /**
-     * Counts one call completed, on the stripe that picked it.
-     *
-     * @param s the stripe the pick was counted on
-     * @return false if that made the count negative (the counter is then restored)
-     */
-    boolean releaseChecked(int s) {
-        int[] c = cells;
-        if (c == null) {
-            if ((int) IN_FLIGHT.getAndAdd(this, -1) <= 0) {
-                IN_FLIGHT.getAndAdd(this, 1);
-                return false;
-            }
-            return true;
-        }
-        int at = Stripes.offset(s);
-        if (net) {
-            // the stripe's count is exact: it drops below zero only on an extra completion
-            if ((int) CELL.getAndAdd(c, at, -1) <= 0) {
-                CELL.getAndAdd(c, at, 1);
-                return false;
-            }
-            return true;
-        }
-        boolean owner = Stripes.owns(s);
-        countCompletion(c, at, owner, 1);
-        int net = (int) CELL.getAcquire(c, at) - (int) CELL.getAcquire(c, at + 1) - (int) CELL.getAcquire(c, at + 2);
-        if (net >= 0 || inFlight() >= 0) {
-            return true;
-        }
-        countCompletion(c, at, owner, -1);
-        return false;
-    }
-
-    private static void countCompletion(int[] c, int at, boolean owner, int delta) {
-        if (owner) {
-            CELL.setRelease(c, at + 1, (int) CELL.get(c, at + 1) + delta);
-        } else {
-            CELL.getAndAdd(c, at + 2, delta);
-        }
-    }
-
-    /** Counts one call completed without the misuse check (a pick on stripe {@code s} backing out). */
-    void uncount(int s) {
-        int[] c = cells;
-        if (c == null) {
-            IN_FLIGHT.getAndAdd(this, -1);
-        } else if (net) {
-            CELL.getAndAdd(c, Stripes.offset(s), -1);
-        } else {
-            countCompletion(c, Stripes.offset(s), Stripes.owns(s), 1);
-        }
-    }
-
     /**
      * The calls in flight: exact, or for striped counters a sum never below the true count.
      *
      * @return the count
      */
     int inFlight() {
-        int[] c = cells;
-        if (c == null) {
+        if (!striped) {
             return inFlight;
         }
+        Handle[] hs = handles;
         int done = 0;
-        for (int s = 0; s < Stripes.COUNT; s++) {
-            int at = Stripes.offset(s);
-            done += (int) CELL.getVolatile(c, at + 1) + (int) CELL.getVolatile(c, at + 2);
+        for (Handle h : hs) {
+            done += (int) OWNER_DONE.getVolatile(h) + (int) OTHER_DONE.getVolatile(h);
         }
         int picked = 0;
-        for (int s = 0; s < Stripes.COUNT; s++) {
-            picked += (int) CELL.getVolatile(c, Stripes.offset(s));
+        for (Handle h : hs) {
+            picked += (int) PICKS.getVolatile(h);
         }
         return picked - done;
     }
 
     /**
-     * The load a pick on stripe {@code s} compares: the exact count, or with striped counters the calls
-     * picked on stripe {@code s} and not yet completed (completions are credited to the picking stripe),
-     * read racily with plain reads of the stripe's own cache line (int reads are atomic; a pick reads each
-     * once, so a stale value only skews that one comparison, as any racy load signal does).
+     * The load a pick on stripe {@code s} compares (see {@link Handle#load()}).
      *
      * @param s the picking thread's stripe
      * @return the count
      */
     int load(int s) {
-        int[] c = cells;
-        if (c == null) {
-            return inFlight;
-        }
-        int at = Stripes.offset(s);
-        return net ? c[at] : c[at] - c[at + 1] - c[at + 2];
+        return striped ? handles[s].load() : inFlight;
     }
 
     /** Reserves one in-flight unit if fewer than {@code cap} are in flight (bounded loads). */
@@ -375,19 +300,143 @@ public final class Member {
         return "Member[" + endpoint + ", inFlight=" + inFlight() + ", status=" + status + "]";
     }
 
+    static final VarHandle PICKS;
+    static final VarHandle OWNER_DONE;
+    static final VarHandle OTHER_DONE;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            PICKS = l.findVarHandle(HandleCounters.class, "picks", int.class);
+            OWNER_DONE = l.findVarHandle(HandleCounters.class, "ownerDone", int.class);
+            OTHER_DONE = l.findVarHandle(HandleCounters.class, "otherDone", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     /**
-     * A preallocated {@link Selection}: the member, the stripe its pick was counted on (the completion is
-     * credited there, whichever thread makes it) and whether the pick rebound a sticky key.
+     * 64 bytes of padding before a handle's counters (see {@link Handle}); the int fills the gap after the
+     * object header, which the layout would otherwise give a subclass field.
      */
-    static final class Handle implements Selection {
+    abstract static class HandlePadBefore {
+        int q;
+        long p00, p01, p02, p03, p04, p05, p06, p07;
+    }
+
+    /** A handle's member, stripe and counters, on one cache line of their own. */
+    abstract static class HandleCounters extends HandlePadBefore {
         final Member member;
         final int stripe;
-        private final boolean rebound;
+        /** Striped: picks on this stripe (net: calls picked on this stripe and in flight). */
+        int picks;
+        /** Striped: completions of this stripe's picks by the stripe's owner thread. */
+        int ownerDone;
+        /** Striped: completions of this stripe's picks by other threads. */
+        int otherDone;
 
-        Handle(Member member, int stripe, boolean rebound) {
+        HandleCounters(Member member, int stripe) {
             this.member = member;
             this.stripe = stripe;
-            this.rebound = rebound;
+        }
+    }
+
+    /** 64 bytes of padding after a handle's counters. */
+    abstract static class HandlePadAfter extends HandleCounters {
+        long p10, p11, p12, p13, p14, p15, p16, p17;
+
+        HandlePadAfter(Member member, int stripe) {
+            super(member, stripe);
+        }
+    }
+
+    /**
+     * The preallocated {@link Selection} of one member and one stripe, and the stripe's in-flight counters
+     * for that member (when the member is {@link #striped}). A pick counts itself on its thread's stripe
+     * and returns that stripe's handle; the completion is credited to the handle's stripe, whichever thread
+     * makes it. The member, the stripe and the counters sit between 64-byte paddings (HotSpot lays out
+     * superclass fields first; with compressed oops they are at offsets 80 to 99 of a 160-byte object), so
+     * no two stripes' counters share a cache line and a completion touches one line of the handle.
+     */
+    static final class Handle extends HandlePadAfter implements Selection {
+
+        Handle(Member member, int stripe) {
+            super(member, stripe);
+        }
+
+        /** Counts one call in flight, picked on this handle's stripe. */
+        void acquire() {
+            Member m = member;
+            if (m.striped) {
+                PICKS.getAndAdd(this, 1);
+            } else {
+                IN_FLIGHT.getAndAdd(m, 1);
+            }
+        }
+
+        /**
+         * Counts one call completed.
+         *
+         * @return false if that made the count negative (the counter is then restored)
+         */
+        boolean releaseChecked() {
+            Member m = member;
+            if (!m.striped) {
+                if ((int) IN_FLIGHT.getAndAdd(m, -1) <= 0) {
+                    IN_FLIGHT.getAndAdd(m, 1);
+                    return false;
+                }
+                return true;
+            }
+            if (m.net) {
+                // the stripe's count is exact: it drops below zero only on an extra completion
+                if ((int) PICKS.getAndAdd(this, -1) <= 0) {
+                    PICKS.getAndAdd(this, 1);
+                    return false;
+                }
+                return true;
+            }
+            boolean owner = Stripes.owns(stripe);
+            countCompletion(owner, 1);
+            int n = (int) PICKS.getAcquire(this)
+                    - (int) OWNER_DONE.getAcquire(this)
+                    - (int) OTHER_DONE.getAcquire(this);
+            if (n >= 0 || m.inFlight() >= 0) {
+                return true;
+            }
+            countCompletion(owner, -1);
+            return false;
+        }
+
+        private void countCompletion(boolean owner, int delta) {
+            if (owner) {
+                OWNER_DONE.setRelease(this, ownerDone + delta);
+            } else {
+                OTHER_DONE.getAndAdd(this, delta);
+            }
+        }
+
+        /** Counts one call completed without the misuse check (a pick backing out). */
+        void uncount() {
+            Member m = member;
+            if (!m.striped) {
+                IN_FLIGHT.getAndAdd(m, -1);
+            } else if (m.net) {
+                PICKS.getAndAdd(this, -1);
+            } else {
+                countCompletion(Stripes.owns(stripe), 1);
+            }
+        }
+
+        /**
+         * The calls picked on this stripe and not yet completed (completions are credited to the picking
+         * stripe), read racily with plain reads of the stripe's own cache line (int reads are atomic; a pick
+         * reads each once, so a stale value only skews that one comparison, as any racy load signal does).
+         *
+         * @return the count
+         */
+        int load() {
+            return member.net ? picks : picks - ownerDone - otherDone;
         }
 
         @Override
@@ -397,27 +446,66 @@ public final class Member {
 
         @Override
         public boolean rebound() {
-            return rebound;
+            return false;
         }
 
         @Override
         public void success(long latencyNanos) {
-            member.lb.complete(member, stripe, true, latencyNanos);
+            member.lb.complete(this, true, latencyNanos);
         }
 
         @Override
         public void failure(long latencyNanos) {
-            member.lb.complete(member, stripe, false, latencyNanos);
+            member.lb.complete(this, false, latencyNanos);
         }
 
         @Override
         public void release() {
-            member.lb.release(member, stripe);
+            member.lb.release(this);
         }
 
         @Override
         public String toString() {
-            return "Selection[" + member.endpoint + (rebound ? ", rebound" : "") + "]";
+            return "Selection[" + member.endpoint + "]";
+        }
+    }
+
+    /** The same selection as a {@link Handle}, reporting that a sticky key was rebound to it. */
+    static final class Rebound implements Selection {
+        final Handle handle;
+
+        Rebound(Handle handle) {
+            this.handle = handle;
+        }
+
+        @Override
+        public Endpoint endpoint() {
+            return handle.member.endpoint;
+        }
+
+        @Override
+        public boolean rebound() {
+            return true;
+        }
+
+        @Override
+        public void success(long latencyNanos) {
+            handle.member.lb.complete(handle, true, latencyNanos);
+        }
+
+        @Override
+        public void failure(long latencyNanos) {
+            handle.member.lb.complete(handle, false, latencyNanos);
+        }
+
+        @Override
+        public void release() {
+            handle.member.lb.release(handle);
+        }
+
+        @Override
+        public String toString() {
+            return "Selection[" + handle.member.endpoint + ", rebound]";
         }
     }
 }
