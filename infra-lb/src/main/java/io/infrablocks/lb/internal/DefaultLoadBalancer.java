@@ -243,11 +243,11 @@ public final class DefaultLoadBalancer implements LoadBalancer {
 
     private Member.Handle select(Snapshot s, Picker p, long hash, int stripe) {
         for (int attempt = 0; ; attempt++) {
-            Member m = p.pick(this, hash, stripe);
-            if (m == null) {
+            Member.Handle h = p.pickHandle(this, hash, stripe);
+            if (h == null) {
                 throw noAvailable(s);
             }
-            Member.Handle h = m.handle(stripe);
+            Member m = h.member;
             if (!p.acquires) {
                 h.acquire();
             }

@@ -102,11 +102,23 @@ final class LoadPickers {
          * weights or more than 4096 members: uniform draws.
          */
         private final char[] slots;
+        /**
+         * Per stripe, the members' handles of that stripe in member order: a pick reads its candidates'
+         * counts through one dense array that stays in the picking thread's cache, rather than through each
+         * member's handle array.
+         */
+        private final Member.Handle[][] byStripe;
 
         TwoChoices(Member[] members, boolean ewma) {
             super(members, false, false);
             this.ewma = ewma;
             this.slots = RandomPickers.Alias.uniform(members) || members.length > 4096 ? null : slots(members);
+            this.byStripe = new Member.Handle[Stripes.COUNT][members.length];
+            for (int s = 0; s < Stripes.COUNT; s++) {
+                for (int i = 0; i < members.length; i++) {
+                    byStripe[s][i] = members[i].handle(s);
+                }
+            }
         }
 
         static char[] slots(Member[] members) {
@@ -147,31 +159,40 @@ final class LoadPickers {
 
         @Override
         Member pick(DefaultLoadBalancer lb, long hash, int stripe) {
-            Member[] ms = members;
-            int n = ms.length;
+            Member.Handle h = pickHandle(lb, hash, stripe);
+            return h == null ? null : h.member;
+        }
+
+        @Override
+        Member.Handle pickHandle(DefaultLoadBalancer lb, long hash, int stripe) {
+            Member.Handle[] hs = byStripe[stripe];
+            int n = hs.length;
             if (n <= 1) {
-                return n == 1 && lb.usable(ms[0]) ? ms[0] : null;
+                return n == 1 && lb.usable(hs[0].member) ? hs[0] : null;
             }
             long pair = draw(lb, n);
             int i = (int) (pair >>> 32);
             int j = (int) pair;
-            Member a = ms[i];
-            Member b = ms[j];
+            Member.Handle ha = hs[i];
+            Member.Handle hb = hs[j];
+            Member a = ha.member;
+            Member b = hb.member;
             if ((a.status | b.status) == 0) {
                 if (!ewma) {
                     // in flight per weight, cross-multiplied (no division), and the choice made without a
                     // branch (it is a coin flip between equal loads, which a branch would mispredict)
-                    long la = (long) (a.load(stripe) + 1) * b.weight;
-                    long lb2 = (long) (b.load(stripe) + 1) * a.weight;
-                    return ms[i + ((j - i) & (int) ((lb2 - la) >> 63))];
+                    long la = (long) (ha.load() + 1) * b.weight;
+                    long lb2 = (long) (hb.load() + 1) * a.weight;
+                    return hs[i + ((j - i) & (int) ((lb2 - la) >> 63))];
                 }
                 double ca = a.cost;
                 double cb = b.cost;
                 if (ca > 0 && cb > 0) {
-                    return lighter(lb, a, ca, b, cb, stripe) ? b : a;
+                    return lighter(lb, a, ha, ca, b, hb, cb) ? hb : ha;
                 }
             }
-            return pickSlow(lb, stripe, a, b);
+            Member m = pickSlow(lb, stripe, a, b);
+            return m == null ? null : m.handle(stripe);
         }
 
         /**
@@ -239,7 +260,7 @@ final class LoadPickers {
                     double ca = a.cost;
                     double cb = b.cost;
                     if (ca > 0 && cb > 0) {
-                        return lighter(lb, a, ca, b, cb, stripe) ? b : a;
+                        return lighter(lb, a, a.handle(stripe), ca, b, b.handle(stripe), cb) ? b : a;
                     }
                 }
             }
@@ -265,11 +286,12 @@ final class LoadPickers {
          *
          * @return whether b is strictly lighter than a
          */
-        private static boolean lighter(DefaultLoadBalancer lb, Member a, double ca, Member b, double cb, int stripe) {
+        private static boolean lighter(
+                DefaultLoadBalancer lb, Member a, Member.Handle ha, double ca, Member b, Member.Handle hb, double cb) {
             long sa = a.costStamp;
             long sb = b.costStamp;
-            double la = ca * (a.load(stripe) + 1) * b.weight;
-            double lb2 = cb * (b.load(stripe) + 1) * a.weight;
+            double la = ca * (ha.load() + 1) * b.weight;
+            double lb2 = cb * (hb.load() + 1) * a.weight;
             if (sa - sb > 0) {
                 lb2 *= Member.decay((sa - sb) / (double) lb.ewmaDecayNanos);
             } else if (sb - sa > 0) {

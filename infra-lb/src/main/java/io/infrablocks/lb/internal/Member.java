@@ -25,7 +25,7 @@ import java.lang.invoke.VarHandle;
  * counters in the stripe's {@link Handle} (its own cache line), so threads that pick and complete on different cores never
  * write the same line (a shared counter costs a cache-line transfer per pick with two threads): picks
  * (atomic add: its full fence orders the count before the pick re-reads the status, which draining needs),
- * completions by the stripe's {@link Stripes#owns owner} thread (a plain read and a release store: no
+ * completions by the stripe's owner (see {@link Stripes#mayClaim}) thread (a plain read and a release store: no
  * atomic instruction), and completions by other threads (atomic add). A completion is credited to the
  * stripe that <em>picked</em>, which the {@link Handle} carries, whichever thread completes it; so each
  * stripe's {@code picks − completions} is exactly the number of its own picks still in flight (the
@@ -303,6 +303,7 @@ public final class Member {
     static final VarHandle PICKS;
     static final VarHandle OWNER_DONE;
     static final VarHandle OTHER_DONE;
+    static final VarHandle OWNER;
 
     static {
         try {
@@ -310,6 +311,7 @@ public final class Member {
             PICKS = l.findVarHandle(HandleCounters.class, "picks", int.class);
             OWNER_DONE = l.findVarHandle(HandleCounters.class, "ownerDone", int.class);
             OTHER_DONE = l.findVarHandle(HandleCounters.class, "otherDone", int.class);
+            OWNER = l.findVarHandle(HandleCounters.class, "owner", Thread.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -334,6 +336,8 @@ public final class Member {
         int ownerDone;
         /** Striped: completions of this stripe's picks by other threads. */
         int otherDone;
+        /** The thread that alone writes {@link #ownerDone} (see {@link Stripes#mayClaim}), or null. */
+        Thread owner;
 
         HandleCounters(Member member, int stripe) {
             this.member = member;
@@ -355,7 +359,7 @@ public final class Member {
      * for that member (when the member is {@link #striped}). A pick counts itself on its thread's stripe
      * and returns that stripe's handle; the completion is credited to the handle's stripe, whichever thread
      * makes it. The member, the stripe and the counters sit between 64-byte paddings (HotSpot lays out
-     * superclass fields first; with compressed oops they are at offsets 80 to 99 of a 160-byte object), so
+     * superclass fields first; with compressed oops they are at offsets 80 to 103 of a 168-byte object), so
      * no two stripes' counters share a cache line and a completion touches one line of the handle.
      */
     static final class Handle extends HandlePadAfter implements Selection {
@@ -396,7 +400,7 @@ public final class Member {
                 }
                 return true;
             }
-            boolean owner = Stripes.owns(stripe);
+            boolean owner = owns();
             countCompletion(owner, 1);
             int n = (int) PICKS.getAcquire(this)
                     - (int) OWNER_DONE.getAcquire(this)
@@ -406,6 +410,13 @@ public final class Member {
             }
             countCompletion(owner, -1);
             return false;
+        }
+
+        /** Whether the calling thread owns {@link #ownerDone}, claiming it if it may. */
+        private boolean owns() {
+            Thread t = Thread.currentThread();
+            Thread o = (Thread) OWNER.getAcquire(this);
+            return o == t || (Stripes.mayClaim(o, t, stripe) && OWNER.compareAndSet(this, o, t));
         }
 
         private void countCompletion(boolean owner, int delta) {
@@ -424,7 +435,7 @@ public final class Member {
             } else if (m.net) {
                 PICKS.getAndAdd(this, -1);
             } else {
-                countCompletion(Stripes.owns(stripe), 1);
+                countCompletion(owns(), 1);
             }
         }
 
