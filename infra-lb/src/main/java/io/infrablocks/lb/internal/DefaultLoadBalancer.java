@@ -387,7 +387,11 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         }
         if (trackLatency) {
             long now = ewmaNow();
-            m.observe(now, ok ? latencyNanos : Math.max(latencyNanos, (long) m.cost));
+            if (m.net) {
+                h.observe(now, ok ? latencyNanos : Math.max(latencyNanos, (long) h.cost));
+            } else {
+                m.observe(now, ok ? latencyNanos : Math.max(latencyNanos, (long) m.cost));
+            }
         }
         if (ok) {
             if (m.consecutiveFailures != 0) {
@@ -798,7 +802,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         List<EndpointStats> out = new ArrayList<>(ms.length);
         for (Member m : ms) {
             out.add(new EndpointStats(
-                    m.endpoint, status(m, now), m.inFlight(), m.failures, ejections(m, now), (long) m.cost));
+                    m.endpoint, status(m, now), m.inFlight(), m.failures, ejections(m, now), (long) m.costEstimate()));
         }
         return new LoadBalancerStats(name, strategy.name(), panic, sticky == null ? 0 : sticky.size(), out);
     }

@@ -42,7 +42,7 @@ final class LoadPickers {
     }
 
     static double ewmaLoad(Member m, long now, int stripe) {
-        double c = m.cost(now);
+        double c = m.net ? m.handle(stripe).cost(now) : m.cost(now);
         int pending = m.load(stripe);
         if (c == 0) {
             return pending == 0 ? 0 : PENALTY + pending;
@@ -185,8 +185,8 @@ final class LoadPickers {
                     long lb2 = (long) (hb.load() + 1) * a.weight;
                     return hs[i + ((j - i) & (int) ((lb2 - la) >> 63))];
                 }
-                double ca = a.cost;
-                double cb = b.cost;
+                double ca = ha.cost;
+                double cb = hb.cost;
                 if (ca > 0 && cb > 0) {
                     return lighter(lb, a, ha, ca, b, hb, cb) ? hb : ha;
                 }
@@ -257,10 +257,12 @@ final class LoadPickers {
                         long lb2 = (long) (b.load(stripe) + 1) * a.weight;
                         return lb2 < la ? b : a;
                     }
-                    double ca = a.cost;
-                    double cb = b.cost;
+                    Member.Handle ha = a.handle(stripe);
+                    Member.Handle hb = b.handle(stripe);
+                    double ca = ha.cost;
+                    double cb = hb.cost;
                     if (ca > 0 && cb > 0) {
-                        return lighter(lb, a, a.handle(stripe), ca, b, b.handle(stripe), cb) ? b : a;
+                        return lighter(lb, a, ha, ca, b, hb, cb) ? b : a;
                     }
                 }
             }
@@ -288,8 +290,8 @@ final class LoadPickers {
          */
         private static boolean lighter(
                 DefaultLoadBalancer lb, Member a, Member.Handle ha, double ca, Member b, Member.Handle hb, double cb) {
-            long sa = a.costStamp;
-            long sb = b.costStamp;
+            long sa = ha.costStamp;
+            long sb = hb.costStamp;
             double la = ca * (ha.load() + 1) * b.weight;
             double lb2 = cb * (hb.load() + 1) * a.weight;
             if (sa - sb > 0) {

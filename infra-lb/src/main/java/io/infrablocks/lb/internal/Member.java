@@ -49,7 +49,11 @@ import java.lang.invoke.VarHandle;
  * one thread the stripe's count is the global count. Reading one's own stripe line keeps two picking
  * threads from transferring each other's counter lines on every pick.
  *
- * <p>The peak-EWMA pair ({@code cost}, {@code costStamp}) is updated without a lock, by a racy
+ * <p>The peak-EWMA pair ({@code cost}, {@code costStamp}) lives in the member for least response time and
+ * per stripe in the {@link Handle}s for P2C peak EWMA: a completion feeds the estimate of the stripe that
+ * picked, so each stripe is a P2C client with its own latency estimates of the endpoints, as each Finagle
+ * or Linkerd client keeps its own (with one thread: the same estimates as one shared pair), and two
+ * threads' completions do not write the same line. It is updated without a lock, by a racy
  * read-modify-write of two volatiles written with release stores (no store-load fence, which on x86 costs
  * as much as an atomic): two completions on the same endpoint at the same instant may lose one
  * of the two samples, and a reader may see a torn pair, which skews one decay; the estimator tolerates
@@ -230,7 +234,11 @@ public final class Member {
         }
     }
 
-    /** Finagle's peak EWMA: a sample above the estimate replaces it, others are averaged with decay. */
+    /**
+     * Finagle's peak EWMA: a sample above the estimate replaces it, others are averaged with decay. The
+     * member's estimate (least response time); P2C keeps one per stripe in the handles ({@link
+     * Handle#observe}).
+     */
     void observe(long now, long latencyNanos) {
         double rtt = Math.max(0, latencyNanos);
         double c = cost;
@@ -248,12 +256,34 @@ public final class Member {
 
     /** The estimate decayed to {@code now} (an idle endpoint slowly becomes attractive again). */
     double cost(long now) {
-        double c = cost;
+        return decayed(cost, costStamp, now, lb.ewmaDecayNanos);
+    }
+
+    static double decayed(double c, long stamp, long now, long decayNanos) {
         if (c == 0) {
             return 0;
         }
-        long td = now - costStamp;
-        return td <= 0 ? c : c * decay(td / (double) lb.ewmaDecayNanos);
+        long td = now - stamp;
+        return td <= 0 ? c : c * decay(td / (double) decayNanos);
+    }
+
+    /**
+     * The latency estimate for {@link io.infrablocks.lb.LoadBalancer#stats()}: the member's, or with
+     * per-stripe estimates (P2C) the most recently updated stripe's.
+     *
+     * @return the estimate in nanoseconds
+     */
+    double costEstimate() {
+        if (!net) {
+            return cost;
+        }
+        Handle latest = handles[0];
+        for (Handle h : handles) {
+            if (h.costStamp - latest.costStamp > 0) {
+                latest = h;
+            }
+        }
+        return latest.cost;
     }
 
     /**
@@ -304,6 +334,8 @@ public final class Member {
     static final VarHandle OWNER_DONE;
     static final VarHandle OTHER_DONE;
     static final VarHandle OWNER;
+    static final VarHandle HANDLE_COST;
+    static final VarHandle HANDLE_COST_STAMP;
 
     static {
         try {
@@ -312,6 +344,8 @@ public final class Member {
             OWNER_DONE = l.findVarHandle(HandleCounters.class, "ownerDone", int.class);
             OTHER_DONE = l.findVarHandle(HandleCounters.class, "otherDone", int.class);
             OWNER = l.findVarHandle(HandleCounters.class, "owner", Thread.class);
+            HANDLE_COST = l.findVarHandle(HandleCounters.class, "cost", double.class);
+            HANDLE_COST_STAMP = l.findVarHandle(HandleCounters.class, "costStamp", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -338,6 +372,10 @@ public final class Member {
         int otherDone;
         /** The thread that alone writes {@link #ownerDone} (see {@link Stripes#mayClaim}), or null. */
         Thread owner;
+        /** P2C peak EWMA: this stripe's latency estimate of the member (see {@link Member#observe}). */
+        double cost;
+        /** P2C peak EWMA: when {@link #cost} was last updated. */
+        long costStamp;
 
         HandleCounters(Member member, int stripe) {
             this.member = member;
@@ -359,7 +397,7 @@ public final class Member {
      * for that member (when the member is {@link #striped}). A pick counts itself on its thread's stripe
      * and returns that stripe's handle; the completion is credited to the handle's stripe, whichever thread
      * makes it. The member, the stripe and the counters sit between 64-byte paddings (HotSpot lays out
-     * superclass fields first; with compressed oops they are at offsets 80 to 103 of a 168-byte object), so
+     * superclass fields first; with compressed oops they are at offsets 80 to 119 of a 184-byte object), so
      * no two stripes' counters share a cache line and a completion touches one line of the handle.
      */
     static final class Handle extends HandlePadAfter implements Selection {
@@ -448,6 +486,31 @@ public final class Member {
          */
         int load() {
             return member.net ? picks : picks - ownerDone - otherDone;
+        }
+
+        /**
+         * P2C peak EWMA: feeds this stripe's estimate of the member, as {@link Member#observe} does the
+         * member's. Only completions of this stripe's picks write it, so with one thread per stripe no other
+         * core writes this line.
+         */
+        void observe(long now, long latencyNanos) {
+            double rtt = Math.max(0, latencyNanos);
+            double c = cost;
+            long td = now - costStamp;
+            if (rtt > c) {
+                HANDLE_COST.setRelease(this, rtt);
+            } else if (td > 0) {
+                double w = decay(td / (double) member.lb.ewmaDecayNanos);
+                HANDLE_COST.setRelease(this, c * w + rtt * (1 - w));
+            }
+            if (td > 0) {
+                HANDLE_COST_STAMP.setRelease(this, now);
+            }
+        }
+
+        /** This stripe's estimate decayed to {@code now}. */
+        double cost(long now) {
+            return decayed(cost, costStamp, now, member.lb.ewmaDecayNanos);
         }
 
         @Override
