@@ -42,9 +42,11 @@ import org.slf4j.LoggerFactory;
  * calling thread's {@link Stripes stripe} for most strategies, see {@link Member}), one re-read of its
  * status (a member that started draining after being chosen is backed out: draining sets the bit then reads
  * in-flight, a pick adds in-flight then reads the bit, and the atomic add is a full fence, so either the
- * pick backs out or {@link #awaitDrained} sees the call), and at completion one store on the picking stripe
- * (plain for the stripe's owner thread, an atomic add otherwise). The returned {@link Selection} is the
- * member's preallocated {@link Member.Handle} for the picking stripe: no allocation. The clock is read at completion by the EWMA strategies (through {@link
+ * pick backs out or {@link #awaitDrained} sees the call), and at completion one store on the picking
+ * stripe's counters (plain for the owner thread of the three-counter form, an atomic add otherwise; P2C's
+ * net count is always an atomic subtract). The returned {@link Selection} is the member's preallocated
+ * {@link Member.Handle} for the picking stripe, which also holds that stripe's counters: no allocation, and
+ * the completion, on whatever thread, is credited to the stripe that picked. The clock is read at completion by the EWMA strategies (through {@link
  * CoarseClock}, a reading cached to about a millisecond, when the clock is the system's; their picks
  * compare two stamps instead), by sticky sessions, and on slow paths. {@link #awaitDrained} measures its
  * timeout on the same clock and re-checks at least every {@link #DRAIN_POLL_NANOS} of real time.
