@@ -7,9 +7,10 @@ package io.infrablocks.lb;
  * passive outlier detection (failures) and draining (in-flight reaching zero).
  *
  * <p><b>Allocation-free by design.</b> A selection is not a per-call object: it is a handle preallocated
- * once per endpoint (two per endpoint: one plain, one reporting {@link #rebound()}), so a pick allocates
- * nothing. It therefore carries no per-call state: the caller measures the latency and passes it in, and
- * several concurrent calls to the same endpoint return the same handle. Completing more times than picked
+ * once per endpoint and per thread stripe of the balancer (two each: one plain, one reporting {@link
+ * #rebound()}), so a pick allocates nothing. It therefore carries no per-call state: the caller measures
+ * the latency and passes it in, and several concurrent calls to the same endpoint from the same thread
+ * return the same handle. A selection may be completed on any thread. Completing more times than picked
  * is detected when the endpoint's in-flight count would drop below zero ({@link IllegalStateException});
  * a missing completion leaks one in-flight unit (visible in {@link LoadBalancer#stats()}).
  */

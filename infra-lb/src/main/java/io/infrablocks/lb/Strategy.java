@@ -104,7 +104,9 @@ public final class Strategy {
     /**
      * Power of two choices over outstanding requests: two random endpoints, the one with fewer calls in
      * flight per unit of weight (Mitzenmacher, "The Power of Two Choices in Randomized Load Balancing",
-     * 1996/2001). Pick: O(1).
+     * 1996/2001). Each picking thread (stripe) compares the calls it has in flight itself, as an independent
+     * P2C client (the way Finagle, Linkerd and Envoy run P2C); with one thread that is the global count.
+     * Pick: O(1).
      *
      * @return the strategy {@code p2c-least-connections}
      */
@@ -114,7 +116,10 @@ public final class Strategy {
 
     /**
      * Power of two choices over peak-EWMA cost × (pending + 1), the default of Finagle and Linkerd
-     * ("Beyond Round Robin: Load Balancing for Latency", Buoyant 2016). Pick: O(1).
+     * ("Beyond Round Robin: Load Balancing for Latency", Buoyant 2016). As for {@link
+     * #p2cLeastConnections()}, each picking thread (stripe) balances as its own client: its own calls
+     * pending and its own latency estimate of each endpoint, fed by the completions of its picks. Pick:
+     * O(1).
      *
      * @return the strategy {@code p2c-ewma}
      */

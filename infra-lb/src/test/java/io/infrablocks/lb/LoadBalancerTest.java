@@ -589,6 +589,71 @@ class LoadBalancerTest {
     }
 
     @Test
+    void p2cCountsCallsCompletedOnAnotherThreadForThePickingThread() {
+        assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+            try (LoadBalancer lb = LoadBalancer.builder()
+                    .endpoints(eps(2))
+                    .strategy(Strategy.p2cLeastConnections())
+                    .build()) {
+                // P2C compares loads as the picking thread's stripe counts them; a completion made on another
+                // thread must be credited to the stripe that picked, or this thread would keep seeing e0's
+                // finished calls as in flight and split the next picks instead of sending them all to e0
+                List<Selection> open = new ArrayList<>();
+                for (int i = 0; i < 10; i++) {
+                    open.add(lb.pick());
+                }
+                List<Selection> e0 = new ArrayList<>();
+                for (Selection s : open) {
+                    if (s.endpoint().id().equals("e0")) {
+                        e0.add(s);
+                    }
+                }
+                assertEquals(5, e0.size(), "two candidates, always the lighter: 5 and 5");
+                Thread other = new Thread(() -> e0.forEach(s -> s.success(1)));
+                other.start();
+                other.join();
+                for (int i = 0; i < 5; i++) {
+                    assertEquals("e0", lb.pick().endpoint().id(), "pick " + i);
+                }
+                assertEquals(10, lb.stats().inFlight());
+            }
+        });
+    }
+
+    @Test
+    void p2cEwmaFeedsTheLatencyOfACallCompletedOnAnotherThreadToThePickingThread() {
+        assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+            ManualClock clock = new ManualClock();
+            try (LoadBalancer lb = LoadBalancer.builder()
+                    .endpoints(eps(2))
+                    .strategy(Strategy.p2cEwma())
+                    .clock(clock)
+                    .build()) {
+                // the first two picks go one to each endpoint (no estimate yet: a pending call is a penalty)
+                Selection first = lb.pick();
+                Selection second = lb.pick();
+                assertNotEquals(first.endpoint().id(), second.endpoint().id());
+                Selection slow = first.endpoint().id().equals("e0") ? first : second;
+                Selection fast = slow == first ? second : first;
+                clock.advanceMillis(1);
+                Thread other = new Thread(() -> {
+                    slow.success(100_000_000L);
+                    fast.success(1_000_000L);
+                });
+                other.start();
+                other.join();
+                // this thread's estimates now say e0 costs 100 ms and e1 1 ms: with up to 99 calls pending on
+                // e1 it stays lighter, so the next 10 picks (held open) all go to e1
+                for (int i = 0; i < 10; i++) {
+                    assertEquals("e1", lb.pick().endpoint().id(), "pick " + i);
+                }
+                assertEquals(100_000_000L, lb.stats().endpoints().get(0).costNanos());
+                assertEquals(1_000_000L, lb.stats().endpoints().get(1).costNanos());
+            }
+        });
+    }
+
+    @Test
     void callsCompletedOnOtherAndShortLivedThreadsBalanceTheInFlightCounts() {
         assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
             for (String strategy : List.of("round-robin", "p2c-least-connections", "maglev", "least-connections")) {

@@ -42,9 +42,11 @@ import org.slf4j.LoggerFactory;
  * calling thread's {@link Stripes stripe} for most strategies, see {@link Member}), one re-read of its
  * status (a member that started draining after being chosen is backed out: draining sets the bit then reads
  * in-flight, a pick adds in-flight then reads the bit, and the atomic add is a full fence, so either the
- * pick backs out or {@link #awaitDrained} sees the call), and at completion one store on the stripe (plain
- * for the stripe's owner thread, an atomic add otherwise). The returned {@link Selection} is the {@link
- * Member} itself: no allocation. The clock is read at completion by the EWMA strategies (through {@link
+ * pick backs out or {@link #awaitDrained} sees the call), and at completion one store on the picking
+ * stripe's counters (plain for the owner thread of the three-counter form, an atomic add otherwise; P2C's
+ * net count is always an atomic subtract). The returned {@link Selection} is the member's preallocated
+ * {@link Member.Handle} for the picking stripe, which also holds that stripe's counters: no allocation, and
+ * the completion, on whatever thread, is credited to the stripe that picked. The clock is read at completion by the EWMA strategies (through {@link
  * CoarseClock}, a reading cached to about a millisecond, when the clock is the system's; their picks
  * compare two stamps instead), by sticky sessions, and on slow paths. {@link #awaitDrained} measures its
  * timeout on the same clock and re-checks at least every {@link #DRAIN_POLL_NANOS} of real time.
@@ -87,9 +89,12 @@ public final class DefaultLoadBalancer implements LoadBalancer {
     private final boolean plainSuccess;
     /**
      * Whether members count in-flight calls in per-thread stripes (see {@link Member}); strategies that
-     * read counts on every pick keep one exact counter.
+     * compare global counts (least-connections and least response time scans, bounded loads) keep one exact
+     * counter.
      */
     private final boolean striped;
+    /** Whether the stripes hold net counts (P2C: each pick reads its own stripe's count, see {@link Member}). */
+    private final boolean netStripes;
 
     private final int consecutiveFailures;
     private final double failureRate;
@@ -131,10 +136,9 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         this.trackLatency = config.strategyName().equals("least-response-time")
                 || config.strategyName().equals("p2c-ewma");
         String sn = config.strategyName();
-        this.striped = !(sn.equals("least-connections")
-                || sn.equals("least-response-time")
-                || sn.equals("bounded-load")
-                || sn.startsWith("p2c"));
+        this.striped =
+                !(sn.equals("least-connections") || sn.equals("least-response-time") || sn.equals("bounded-load"));
+        this.netStripes = sn.startsWith("p2c");
         OutlierDetection od = config.outlierDetection();
         this.consecutiveFailures = od.consecutiveFailures();
         this.failureRate = od.failureRateThreshold();
@@ -152,7 +156,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
                 ? new StickyTable(config.stickyMaxEntries(), config.stickyTtlNanos())
                 : null;
         for (Endpoint e : config.endpoints()) {
-            byId.put(e.id(), new Member(this, e, striped));
+            byId.put(e.id(), new Member(this, e, striped, netStripes));
         }
         writeLock.lock();
         try {
@@ -236,23 +240,23 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         if (p.usesHash && !request.hashed()) {
             hash = nextLong();
         }
-        return select(s, p, hash);
+        return select(s, p, hash, Stripes.current());
     }
 
-    private Member select(Snapshot s, Picker p, long hash) {
-        int stripe = Stripes.current();
+    private Member.Handle select(Snapshot s, Picker p, long hash, int stripe) {
         for (int attempt = 0; ; attempt++) {
-            Member m = p.pick(this, hash, stripe);
-            if (m == null) {
+            Member.Handle h = p.pickHandle(this, hash, stripe);
+            if (h == null) {
                 throw noAvailable(s);
             }
+            Member m = h.member;
             if (!p.acquires) {
-                m.acquire(stripe);
+                h.acquire();
             }
             if ((m.status & (Member.DRAINING | Member.REMOVED)) == 0) {
-                return m;
+                return h;
             }
-            backOut(m);
+            backOut(h);
             if (attempt == 64) {
                 throw noAvailable(s);
             }
@@ -261,29 +265,32 @@ public final class DefaultLoadBalancer implements LoadBalancer {
 
     private Selection stickyPick(Snapshot s, Request request, String key) {
         long now = now();
+        int stripe = Stripes.current();
         StickyTable.Binding b = sticky.get(key);
         if (b != null && now - b.expiresAt < 0) {
             Member old = b.member;
             if (usable(old)) {
-                old.acquire(Stripes.current());
+                Member.Handle h = old.handle(stripe);
+                h.acquire();
                 if ((old.status & (Member.DRAINING | Member.REMOVED)) == 0) {
                     b.expiresAt = now + sticky.ttlNanos;
-                    return old;
+                    return h;
                 }
-                backOut(old);
+                backOut(h);
             }
-            Member m = select(s, s.picker, request.hash());
+            Member.Handle h = select(s, s.picker, request.hash(), stripe);
+            Member m = h.member;
             b.member = m;
             b.expiresAt = now + sticky.ttlNanos;
             if (m == old) {
-                return m;
+                return h;
             }
             listener.onRebound(key, old.endpoint, m.endpoint);
-            return m.rebound;
+            return m.rebound(stripe);
         }
-        Member m = select(s, s.picker, request.hash());
-        sticky.put(key, m, now + sticky.ttlNanos);
-        return m;
+        Member.Handle h = select(s, s.picker, request.hash(), stripe);
+        sticky.put(key, h.member, now + sticky.ttlNanos);
+        return h;
     }
 
     /** Whether a member may take a call now; slow start refuses it with probability 1 - ramp. */
@@ -365,11 +372,12 @@ public final class DefaultLoadBalancer implements LoadBalancer {
 
     // ---------------------------------------------------------------- completion
 
-    void complete(Member m, boolean ok, long latencyNanos) {
+    void complete(Member.Handle h, boolean ok, long latencyNanos) {
         if (latencyNanos < 0) {
             throw new IllegalArgumentException("latencyNanos must be >= 0 but was " + latencyNanos);
         }
-        decrement(m);
+        Member m = h.member;
+        decrement(h);
         if (ok && plainSuccess) {
             if (m.consecutiveFailures != 0) {
                 m.consecutiveFailures = 0;
@@ -381,7 +389,11 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         }
         if (trackLatency) {
             long now = ewmaNow();
-            m.observe(now, ok ? latencyNanos : Math.max(latencyNanos, (long) m.cost));
+            if (m.net) {
+                h.observe(now, ok ? latencyNanos : Math.max(latencyNanos, (long) h.cost));
+            } else {
+                m.observe(now, ok ? latencyNanos : Math.max(latencyNanos, (long) m.cost));
+            }
         }
         if (ok) {
             if (m.consecutiveFailures != 0) {
@@ -398,22 +410,25 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         }
     }
 
-    void release(Member m) {
-        decrement(m);
+    void release(Member.Handle h) {
+        Member m = h.member;
+        decrement(h);
         if ((m.status & Member.DRAINING) != 0) {
             drainProgress(m);
         }
     }
 
-    private void decrement(Member m) {
-        if (!m.releaseChecked()) {
+    private void decrement(Member.Handle h) {
+        if (!h.releaseChecked()) {
+            Member m = h.member;
             throw new IllegalStateException("endpoint '" + m.id + "' of load balancer '" + name
                     + "' has no call in flight: a selection was completed more times than it was picked");
         }
     }
 
-    private void backOut(Member m) {
-        m.uncount();
+    private void backOut(Member.Handle h) {
+        h.uncount();
+        Member m = h.member;
         if ((m.status & Member.DRAINING) != 0) {
             drainProgress(m);
         }
@@ -706,7 +721,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
                 throw new IllegalArgumentException(
                         "load balancer '" + name + "' already has an endpoint '" + endpoint.id() + "'");
             }
-            m = new Member(this, endpoint, striped);
+            m = new Member(this, endpoint, striped, netStripes);
             if (slowStartNanos > 0) {
                 m.slowStartBegin = now();
                 m.status = Member.SLOW_START;
@@ -789,7 +804,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         List<EndpointStats> out = new ArrayList<>(ms.length);
         for (Member m : ms) {
             out.add(new EndpointStats(
-                    m.endpoint, status(m, now), m.inFlight(), m.failures, ejections(m, now), (long) m.cost));
+                    m.endpoint, status(m, now), m.inFlight(), m.failures, ejections(m, now), (long) m.costEstimate()));
         }
         return new LoadBalancerStats(name, strategy.name(), panic, sticky == null ? 0 : sticky.size(), out);
     }

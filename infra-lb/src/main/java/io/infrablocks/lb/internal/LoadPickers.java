@@ -13,7 +13,10 @@ package io.infrablocks.lb.internal;
  * <p>Least-connections and least response time scan all members from a random start (random tie
  * breaking): O(n). Power of two choices (Mitzenmacher 2001) draws two distinct members (uniformly from
  * one random long; with unequal weights in proportion to weight, from a slot table, so a slow low-weight
- * pair is rarely the only choice) and keeps the lighter: O(1). Comparing two peak-EWMA loads needs no
+ * pair is rarely the only choice) and keeps the lighter: O(1). P2C reads the in-flight counts of the
+ * picking thread's stripe only ({@link Member#load(int)}: each stripe balances as an independent client,
+ * as P2C runs distributed in Finagle, Linkerd and Envoy; see {@link Member}); the scans read the exact
+ * global counts. Comparing two peak-EWMA loads needs no
  * clock read: decaying both to now multiplies both by the same factor, so only the older estimate is
  * decayed, by the gap between the two stamps (the clock is read only when a member has no sample yet or
  * is in slow start). If one of the two is refused the other is taken, if both are, it
@@ -38,9 +41,9 @@ final class LoadPickers {
         return members -> new TwoChoices(members, ewma);
     }
 
-    static double ewmaLoad(Member m, long now) {
-        double c = m.cost(now);
-        int pending = m.load();
+    static double ewmaLoad(Member m, long now, int stripe) {
+        double c = m.net ? m.handle(stripe).cost(now) : m.cost(now);
+        int pending = m.load(stripe);
         if (c == 0) {
             return pending == 0 ? 0 : PENALTY + pending;
         }
@@ -74,7 +77,7 @@ final class LoadPickers {
             for (int k = 0; k < n; k++) {
                 Member m = ms[i];
                 if (lb.usable(m)) {
-                    double load = (ewma ? ewmaLoad(m, now) : m.load() + 1)
+                    double load = (ewma ? ewmaLoad(m, now, stripe) : m.load(stripe) + 1)
                             * (m.status == 0 ? inverseWeight[i] : 1 / lb.weightOf(m));
                     if (best == null || load < bestLoad) {
                         best = m;
@@ -99,11 +102,23 @@ final class LoadPickers {
          * weights or more than 4096 members: uniform draws.
          */
         private final char[] slots;
+        /**
+         * Per stripe, the members' handles of that stripe in member order: a pick reads its candidates'
+         * counts through one dense array that stays in the picking thread's cache, rather than through each
+         * member's handle array.
+         */
+        private final Member.Handle[][] byStripe;
 
         TwoChoices(Member[] members, boolean ewma) {
             super(members, false, false);
             this.ewma = ewma;
             this.slots = RandomPickers.Alias.uniform(members) || members.length > 4096 ? null : slots(members);
+            this.byStripe = new Member.Handle[Stripes.COUNT][members.length];
+            for (int s = 0; s < Stripes.COUNT; s++) {
+                for (int i = 0; i < members.length; i++) {
+                    byStripe[s][i] = members[i].handle(s);
+                }
+            }
         }
 
         static char[] slots(Member[] members) {
@@ -144,54 +159,85 @@ final class LoadPickers {
 
         @Override
         Member pick(DefaultLoadBalancer lb, long hash, int stripe) {
+            Member.Handle h = pickHandle(lb, hash, stripe);
+            return h == null ? null : h.member;
+        }
+
+        @Override
+        Member.Handle pickHandle(DefaultLoadBalancer lb, long hash, int stripe) {
+            Member.Handle[] hs = byStripe[stripe];
+            int n = hs.length;
+            if (n <= 1) {
+                return n == 1 && lb.usable(hs[0].member) ? hs[0] : null;
+            }
+            long pair = draw(lb, n);
+            int i = (int) (pair >>> 32);
+            int j = (int) pair;
+            Member.Handle ha = hs[i];
+            Member.Handle hb = hs[j];
+            Member a = ha.member;
+            Member b = hb.member;
+            if ((a.status | b.status) == 0) {
+                if (!ewma) {
+                    // in flight per weight, cross-multiplied (no division), and the choice made without a
+                    // branch (it is a coin flip between equal loads, which a branch would mispredict)
+                    long la = (long) (ha.load() + 1) * b.weight;
+                    long lb2 = (long) (hb.load() + 1) * a.weight;
+                    return hs[i + ((j - i) & (int) ((lb2 - la) >> 63))];
+                }
+                double ca = ha.cost;
+                double cb = hb.cost;
+                if (ca > 0 && cb > 0) {
+                    return lighter(lb, a, ha, ca, b, hb, cb) ? hb : ha;
+                }
+            }
+            Member m = pickSlow(lb, stripe, a, b);
+            return m == null ? null : m.handle(stripe);
+        }
+
+        /**
+         * Two distinct candidates from one random long, packed as {@code i << 32 | j}: uniform, or by weight
+         * from {@link #slots}.
+         */
+        private long draw(DefaultLoadBalancer lb, int n) {
+            long r = lb.nextLong();
+            int i;
+            int j;
+            char[] sl = slots;
+            if (sl == null) {
+                i = reduce(r, n);
+                j = reduce(r << 32, n - 1);
+                if (j >= i) {
+                    j++;
+                }
+            } else {
+                int mask = sl.length - 1;
+                i = sl[(int) r & mask];
+                j = sl[(int) (r >>> 32) & mask];
+                if (j == i) {
+                    j = sl[(int) (r >>> 16) & mask];
+                    if (j == i) {
+                        j = i + 1 == n ? 0 : i + 1;
+                    }
+                }
+            }
+            return (long) i << 32 | j;
+        }
+
+        /**
+         * The rest of a pick whose first pair {@code a, b} was not both healthy (or, for peak EWMA, not both
+         * measured): takes the usable one of the pair, or draws again (4 pairs in all), then scans. Kept out
+         * of {@link #pick} so the common path compiles small.
+         */
+        private Member pickSlow(DefaultLoadBalancer lb, int stripe, Member a, Member b) {
             Member[] ms = members;
             int n = ms.length;
-            if (n <= 1) {
-                return n == 1 && lb.usable(ms[0]) ? ms[0] : null;
-            }
-            for (int attempt = 0; attempt < 4; attempt++) {
-                int i;
-                int j;
-                if (slots == null) {
-                    long r = lb.nextLong();
-                    i = reduce(r, n);
-                    j = reduce(r << 32, n - 1);
-                    if (j >= i) {
-                        j++;
-                    }
-                } else {
-                    long r = lb.nextLong();
-                    int mask = slots.length - 1;
-                    i = slots[(int) r & mask];
-                    j = slots[(int) (r >>> 32) & mask];
-                    if (j == i) {
-                        j = slots[(int) (r >>> 16) & mask];
-                        if (j == i) {
-                            j = i + 1 == n ? 0 : i + 1;
-                        }
-                    }
-                }
-                Member a = ms[i];
-                Member b = ms[j];
-                if ((a.status | b.status) == 0) {
-                    if (!ewma) {
-                        // in flight per weight, cross-multiplied (no division), and the choice made without a
-                        // branch (it is a coin flip between equal loads, which a branch would mispredict)
-                        long la = (long) (a.load() + 1) * b.weight;
-                        long lb2 = (long) (b.load() + 1) * a.weight;
-                        return ms[i + ((j - i) & (int) ((lb2 - la) >> 63))];
-                    }
-                    double ca = a.cost;
-                    double cb = b.cost;
-                    if (ca > 0 && cb > 0) {
-                        return ms[lighter(lb, a, ca, b, cb) ? j : i];
-                    }
-                }
+            for (int attempt = 1; ; attempt++) {
                 boolean ua = lb.usable(a);
                 boolean ub = lb.usable(b);
                 if (ua && ub) {
                     long now = ewma ? lb.ewmaNow() : 0;
-                    return load(lb, a, now) <= load(lb, b, now) ? a : b;
+                    return load(lb, a, now, stripe) <= load(lb, b, now, stripe) ? a : b;
                 }
                 if (ua) {
                     return a;
@@ -199,13 +245,33 @@ final class LoadPickers {
                 if (ub) {
                     return b;
                 }
+                if (attempt == 4) {
+                    break;
+                }
+                long pair = draw(lb, n);
+                a = ms[(int) (pair >>> 32)];
+                b = ms[(int) pair];
+                if ((a.status | b.status) == 0) {
+                    if (!ewma) {
+                        long la = (long) (a.load(stripe) + 1) * b.weight;
+                        long lb2 = (long) (b.load(stripe) + 1) * a.weight;
+                        return lb2 < la ? b : a;
+                    }
+                    Member.Handle ha = a.handle(stripe);
+                    Member.Handle hb = b.handle(stripe);
+                    double ca = ha.cost;
+                    double cb = hb.cost;
+                    if (ca > 0 && cb > 0) {
+                        return lighter(lb, a, ha, ca, b, hb, cb) ? b : a;
+                    }
+                }
             }
             long now = ewma ? lb.ewmaNow() : 0;
             Member best = null;
             double bestLoad = Double.MAX_VALUE;
             for (Member m : ms) {
                 if (lb.usable(m)) {
-                    double load = load(lb, m, now);
+                    double load = load(lb, m, now, stripe);
                     if (best == null || load < bestLoad) {
                         best = m;
                         bestLoad = load;
@@ -222,11 +288,12 @@ final class LoadPickers {
          *
          * @return whether b is strictly lighter than a
          */
-        private static boolean lighter(DefaultLoadBalancer lb, Member a, double ca, Member b, double cb) {
-            long sa = a.costStamp;
-            long sb = b.costStamp;
-            double la = ca * (a.load() + 1) * b.weight;
-            double lb2 = cb * (b.load() + 1) * a.weight;
+        private static boolean lighter(
+                DefaultLoadBalancer lb, Member a, Member.Handle ha, double ca, Member b, Member.Handle hb, double cb) {
+            long sa = ha.costStamp;
+            long sb = hb.costStamp;
+            double la = ca * (ha.load() + 1) * b.weight;
+            double lb2 = cb * (hb.load() + 1) * a.weight;
             if (sa - sb > 0) {
                 lb2 *= Member.decay((sa - sb) / (double) lb.ewmaDecayNanos);
             } else if (sb - sa > 0) {
@@ -235,11 +302,11 @@ final class LoadPickers {
             return lb2 < la;
         }
 
-        private double load(DefaultLoadBalancer lb, Member m, long now) {
+        private double load(DefaultLoadBalancer lb, Member m, long now, int stripe) {
             if (ewma) {
-                return ewmaLoad(m, now) / lb.weightOf(m);
+                return ewmaLoad(m, now, stripe) / lb.weightOf(m);
             }
-            return (m.load() + 1) / lb.weightOf(m);
+            return (m.load(stripe) + 1) / lb.weightOf(m);
         }
     }
 }

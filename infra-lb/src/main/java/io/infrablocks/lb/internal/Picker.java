@@ -33,6 +33,20 @@ abstract class Picker {
     abstract Member pick(DefaultLoadBalancer lb, long hash, int stripe);
 
     /**
+     * Chooses a member and returns its handle for the stripe (the selection the pick returns); pickers that
+     * read the handles anyway override this.
+     *
+     * @param lb the balancer (health, randomness, clock)
+     * @param hash the request's hash (random for a keyless request when {@link #usesHash})
+     * @param stripe the calling thread's {@link Stripes stripe}
+     * @return the member's handle for {@code stripe}, or null when no member may take the call
+     */
+    Member.Handle pickHandle(DefaultLoadBalancer lb, long hash, int stripe) {
+        Member m = pick(lb, hash, stripe);
+        return m == null ? null : m.handle(stripe);
+    }
+
+    /**
      * The first member from {@code start} (wrapping) that {@link DefaultLoadBalancer#admit admits} the call, slow
      * start included; if none does, the first that may take a call at all ({@link #scan}); null if none.
      */

@@ -1,8 +1,5 @@
 package io.infrablocks.lb.internal;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-
 /**
  * Per-thread stripes for the hot-path counters (in-flight counts, rotation cursors), so that threads on
  * different cores write different cache lines.
@@ -16,12 +13,14 @@ import java.lang.invoke.VarHandle;
  * two cache lines, against adjacent-line prefetching) of an {@code int[]}; stripe {@code s} starts at
  * {@code (s + 1) × PAD}, so no stripe shares a line with the array header.
  *
- * <p>Ownership: the first thread to use a stripe owns it ({@link #owns}), process-wide, until it dies;
- * a counter that only the owner writes needs no atomic instruction (a plain read and a release store).
- * Another thread of the same stripe finds a live owner and takes the shared, atomic path; it takes over
- * a stripe whose owner has terminated (seen through {@link Thread#isAlive()}, which happens-after
- * everything the dead owner wrote, then a CAS), so pools that replace their threads keep the fast path.
- * {@code OWNERS} keeps at most {@link #COUNT} {@code Thread} objects reachable (dead ones until replaced).
+ * <p>Ownership: the first thread of a stripe to complete a call on a {@link Member.Handle} owns that
+ * handle's owner-only counter until it dies ({@link #mayClaim}); a counter that only the owner writes needs
+ * no atomic instruction (a plain read and a release store). Another thread of the same stripe finds a
+ * live owner and takes the shared, atomic path; it takes over a handle whose owner has terminated (seen
+ * through {@link Thread#isAlive()}, which happens-after everything the dead owner wrote, then a CAS), so
+ * pools that replace their threads keep the fast path. A thread of another stripe (completing a call
+ * picked elsewhere) never claims. Each handle keeps at most one {@code Thread} reachable (a dead one until
+ * replaced; a terminated thread has dropped its thread-locals).
  */
 final class Stripes {
 
@@ -38,26 +37,21 @@ final class Stripes {
         MASK = COUNT - 1;
     }
 
-    private static final VarHandle OWNER = MethodHandles.arrayElementVarHandle(Object[].class);
-    /** The owning thread of each stripe, at {@link #offset}. */
-    private static final Object[] OWNERS = new Object[(COUNT + 1) * PAD];
-
     private Stripes() {}
 
     /**
-     * Whether the calling thread owns stripe {@code s} (its own stripe), claiming it when it is free or its
-     * owner has terminated.
+     * Whether thread {@code t} may claim the owner-only counter of stripe {@code s} from its current owner
+     * {@code owner}: the counter is free or its owner has terminated, and {@code s} is {@code t}'s own
+     * stripe.
      *
-     * @param s the calling thread's stripe ({@link #current()})
-     * @return true when only this thread writes the stripe's owner-only counters
+     * @param owner the current owner, or null
+     * @param t the calling thread
+     * @param s the counter's stripe
+     * @return true when {@code t} may try to claim it (by CAS)
      */
-    static boolean owns(int s) {
-        Thread t = Thread.currentThread();
-        Object o = OWNER.getAcquire(OWNERS, offset(s));
-        if (o == t) {
-            return true;
-        }
-        return (o == null || !((Thread) o).isAlive()) && OWNER.compareAndSet(OWNERS, offset(s), o, t);
+    @SuppressWarnings("deprecation") // Thread.getId(), see current()
+    static boolean mayClaim(Object owner, Thread t, int s) {
+        return (owner == null || !((Thread) owner).isAlive()) && ((int) t.getId() & MASK) == s;
     }
 
     /**
