@@ -50,12 +50,10 @@ import org.slf4j.LoggerFactory;
  * a modern cache"), a read never takes that lock: it records the node in a striped, lossy {@link ReadBuffer}
  * and returns; a write changes the table and records the node in a bounded, lossless {@link WriteBuffer}.
  * Buffered events are applied in batches by "maintenance", which also expires and evicts. Maintenance runs on
- * the configured executor when a write happens or a read stripe has dropped {@value ReadBuffer#DROPS_PER_REQUEST}
- * reads ({@link #scheduleDrain()}), or inline on a writer that finds the write buffer full. An executor that
- * runs maintenance on the scheduling thread (e.g. {@code executor(Runnable::run)}) is detected the first time it
- * does so ({@link #drainsInline}); from then on a read that fills its stripe asks for maintenance at once, so it
- * runs synchronously after every write and whenever a read stripe fills: a single-threaded caller drops no read
- * and sees deterministic decisions (the simulator and the exact-LRU tests rely on this).
+ * the configured executor when a write happens or a read stripe fills ({@link #scheduleDrain()}), or inline
+ * on a writer that finds the write buffer full. With {@code executor(Runnable::run)} it runs synchronously on
+ * the calling thread after every write and whenever a read stripe fills, so a single-threaded caller drops no
+ * read and sees deterministic decisions.
  *
  * <p><b>Invariants.</b>
  *
@@ -76,14 +74,9 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link #drainStatus} (IDLE, REQUIRED, PROCESSING, PROCESSING_AGAIN) ensures a write's drain request
  *       made while maintenance runs is not lost: maintenance loops until it can move PROCESSING to IDLE. A
  *       full read stripe requests maintenance only from IDLE (reads are lossy; replaying them must not
- *       monopolize a core). With an asynchronous executor the request comes from every {@value
- *       ReadBuffer#DROPS_PER_REQUEST}th read dropped by a full stripe, not from the read that fills it: a
- *       reader wakes the maintenance thread once per ~80 reads instead of ~16, and only a sample of the reads
- *       is replayed (measured: the wake-ups were a fifth of a reader's cycles). With an inline executor the
- *       read that fills a stripe requests it, so no read is dropped. {@link #drainsInline} is a sticky, racy
- *       plain flag set by the drain task when it finds itself on {@link #schedulingThread}; a stale read only
- *       delays the switch by one drain, and before the first write no read can hit. The status sits on a cache
- *       line of its own ({@link DrainStatus}).
+ *       monopolize a core): the read that fills a stripe asks, and while the stripe stays full only one dropped
+ *       read in {@value ReadBuffer#DROPS_PER_REQUEST} asks again, so readers do not wake the maintenance thread
+ *       again the instant it goes idle. The status sits on a cache line of its own ({@link DrainStatus}).
  *   <li>The table may exceed the bound while writes wait in the write buffer: by at most the buffer's capacity
  *       plus one entry per concurrent writer. Quiescent (after {@link #cleanUp()}), {@code weightedSize <=
  *       maximum}.
@@ -128,22 +121,7 @@ public sealed class BoundedCache<K, V> implements Cache<K, V> permits BoundedCac
     private final ReadBuffer readBuffer = new ReadBuffer();
     private final WriteBuffer<Node<K, V>> writeBuffer;
     private final Executor executor;
-    private final Runnable drainTask = this::runScheduledMaintenance;
-
-    /**
-     * The thread inside {@code executor.execute(drainTask)}, or null; written only by the thread that moved the
-     * drain status from IDLE to REQUIRED (so by one thread at a time), read racily by the drain task.
-     */
-    private Thread schedulingThread;
-
-    /**
-     * Whether the executor has been seen running maintenance on the thread that scheduled it (e.g. {@code
-     * executor(Runnable::run)}): then a read that fills its stripe asks for maintenance at once, so no read is
-     * dropped. Sticky; a racy plain field (a stale false only delays the switch, a spurious true only restores the
-     * older, costlier behaviour).
-     */
-    private boolean drainsInline;
-
+    private final Runnable drainTask = this::performMaintenance;
     private final Consumer<Object> accessSink = this::applyAccess;
     private final Weigher<? super K, ? super V> weigher;
     private final RemovalListener<? super K, ? super V> listener;
@@ -718,10 +696,8 @@ public sealed class BoundedCache<K, V> implements Cache<K, V> permits BoundedCac
     private void afterRead(Node<K, V> n) {
         // A full read stripe asks for maintenance only when none is pending or running: reads never make a
         // running maintenance loop again (only writes must), so a steady stream of reads cannot keep the
-        // maintenance thread busy replaying every access; the surplus is dropped, as BP-Wrapper allows. The
-        // read that fills a stripe asks only when maintenance runs inline (see the class comment).
-        int r = readBuffer.offer(n);
-        if (r >= ReadBuffer.FILLED && (r == ReadBuffer.FULL || drainsInline) && drainStatus.value == IDLE) {
+        // maintenance thread busy replaying every access; the surplus is dropped, as BP-Wrapper allows.
+        if (readBuffer.offer(n) == ReadBuffer.FULL && drainStatus.value == IDLE) {
             scheduleDrain();
         }
     }
@@ -740,16 +716,12 @@ public sealed class BoundedCache<K, V> implements Cache<K, V> permits BoundedCac
             int s = drainStatus.value;
             if (s == IDLE) {
                 if (DRAIN_STATUS.compareAndSet(drainStatus, IDLE, REQUIRED)) {
-                    schedulingThread = Thread.currentThread();
                     try {
                         executor.execute(drainTask);
                     } catch (RuntimeException e) {
-                        schedulingThread = null;
                         LOG.warn("cache maintenance could not be handed to the executor; running it inline", e);
                         performMaintenance();
-                        return;
                     }
-                    schedulingThread = null;
                     return;
                 }
             } else if (s == PROCESSING) {
@@ -760,14 +732,6 @@ public sealed class BoundedCache<K, V> implements Cache<K, V> permits BoundedCac
                 return;
             }
         }
-    }
-
-    /** The executor's task: notes whether it runs on the scheduling thread, then runs maintenance. */
-    private void runScheduledMaintenance() {
-        if (!drainsInline && schedulingThread == Thread.currentThread()) {
-            drainsInline = true;
-        }
-        performMaintenance();
     }
 
     /** Takes the eviction lock, applies every buffered event, expires and evicts, then notifies listeners. */

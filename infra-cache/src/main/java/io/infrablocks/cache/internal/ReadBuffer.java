@@ -16,9 +16,8 @@ import java.util.function.Consumer;
  * slot it consumes and then publishes the new head with a release store, so a producer that sees the new head
  * also sees the cleared slot. An offer that finds its stripe full, or loses the CAS, drops the event: reads
  * only inform the policy, and losing a few under contention costs a little hit ratio, never correctness. The
- * offer that fills a stripe reports {@link #FILLED}; while it stays full, every {@link #DROPS_PER_REQUEST}th
- * dropped offer reports {@link #FULL}. The cache asks for a drain on {@code FULL}, and on {@code FILLED} only
- * when maintenance runs on the caller's thread (then no read is ever dropped).
+ * offer that fills a stripe asks for a drain; while it stays full, only every {@link #DROPS_PER_REQUEST}th dropped
+ * offer asks again.
  * Threads pick a stripe by a hash of their id; the counters sit on separate cache lines.
  *
  * <p>Complexity: offer O(1), no allocation; drain O(events).
@@ -30,21 +29,21 @@ final class ReadBuffer {
 
     /** The offer was recorded and the stripe has room left. */
     static final int RECORDED = 0;
+    /**
+     * The offer filled the stripe's last slot, or it is the {@value #DROPS_PER_REQUEST}th offer dropped by a full
+     * stripe: ask for a drain.
+     */
+    static final int FULL = 1;
     /** The offer was dropped because another thread won the slot. */
-    static final int CONTENDED = 1;
+    static final int CONTENDED = 2;
     /** The offer was dropped because the stripe is full, and a drain was asked for recently. */
-    static final int DROPPED = 2;
-    /** The offer was recorded in the stripe's last slot. */
-    static final int FILLED = 3;
-    /** The offer is the {@value #DROPS_PER_REQUEST}th offer dropped by a full stripe: ask for a drain. */
-    static final int FULL = 4;
+    static final int DROPPED = 3;
 
     /**
-     * While a stripe stays full, one dropped offer in this many asks for a drain. With an asynchronous executor
-     * this is the only read-side request: a stripe is replayed once per {@code SLOTS + DROPS_PER_REQUEST} reads
-     * of its thread at most, so a reader wakes the maintenance thread (a contended scheduler wake-up that costs
-     * both sides) about five times less often and the maintenance thread replays a sample of about one read in
-     * five rather than nearly all of them (the frequency sketch only needs a sample; writes drain all stripes).
+     * While a stripe stays full, only one dropped offer in this many asks for a drain again. The offer that fills
+     * the stripe asks at once (so a caller that runs maintenance on its own thread never drops a read); the
+     * spacing keeps readers of a full stripe from waking the maintenance thread again the moment it finishes,
+     * often while it is still being descheduled, which costs both sides a contended scheduler wake-up.
      */
     static final int DROPS_PER_REQUEST = 64;
 
@@ -123,7 +122,7 @@ final class ReadBuffer {
             }
             if (TAIL.compareAndSet(this, t, t + 1)) {
                 slots.setRelease((int) t & SLOT_MASK, e);
-                return size + 1 >= SLOTS ? FILLED : RECORDED;
+                return size + 1 >= SLOTS ? FULL : RECORDED;
             }
             return CONTENDED;
         }
