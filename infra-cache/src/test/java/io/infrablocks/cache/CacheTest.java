@@ -187,6 +187,49 @@ class CacheTest {
         assertEquals(List.of(), cache.policy().coldest(0));
     }
 
+    @org.junit.jupiter.api.Test
+    void directExecutorKeepsEveryReadOfALongReadOnlyStretch() {
+        // 50 reads with no write in between fill several read stripes; with a direct executor each fill must
+        // drain at once, so the next write evicts exactly the least recently read key (k0), not a key whose
+        // read was dropped.
+        List<Removal> removals = new ArrayList<>();
+        Cache<String, Integer> cache = cache(EvictionPolicyKind.LRU, 50, removals);
+        for (int i = 0; i < 50; i++) {
+            cache.put("k" + i, i);
+        }
+        for (int i = 0; i < 50; i++) {
+            assertEquals(i, cache.getIfPresent("k" + i));
+        }
+        cache.put("new", -1);
+        assertEquals(List.of(new Removal("k0", 0, RemovalCause.SIZE)), removals);
+        assertEquals(List.of("k1", "k2"), cache.policy().coldest(2));
+    }
+
+    @org.junit.jupiter.api.Test
+    void asyncExecutorStaysWithinTheBoundOnceQuiet() throws Exception {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            Cache<String, Integer> cache = CacheBuilder.newBuilder()
+                    .maximumSize(20)
+                    .evictionPolicy(EvictionPolicyKind.LRU)
+                    .executor(pool)
+                    .build();
+            for (int i = 0; i < 100; i++) {
+                cache.put("k" + i, i);
+                for (int r = 0; r < 40; r++) {
+                    cache.getIfPresent("k" + i);
+                }
+            }
+            pool.submit(() -> {}).get();
+            cache.cleanUp();
+            assertEquals(20, cache.estimatedSize());
+            assertEquals(20, cache.policy().weightedSize());
+            assertEquals(99, cache.getIfPresent("k99"));
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(EvictionPolicyKind.class)
     void setMaximumEvictsAtOnce(EvictionPolicyKind kind) {
