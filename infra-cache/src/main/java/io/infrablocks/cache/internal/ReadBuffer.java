@@ -24,7 +24,13 @@ import java.util.function.Consumer;
  */
 final class ReadBuffer {
 
-    static final int SLOTS = 16;
+    /**
+     * Slots per stripe. A full stripe wakes the maintenance thread, and with an asynchronous executor the wake-up
+     * (futex, run-queue lock) costs more than replaying the reads: 64 slots wake it a quarter as often as 16 did
+     * ({@code readOnly}, 2 threads: 102-124 instead of 137-169 cycles per read for the whole process).
+     */
+    static final int SLOTS = 64;
+
     private static final int SLOT_MASK = SLOTS - 1;
 
     /** The offer was recorded and the stripe has room left. */
