@@ -1,6 +1,7 @@
 package io.infrablocks.pool.internal;
 
 import io.infrablocks.pool.Distribution;
+import io.infrablocks.pool.Fairness;
 import io.infrablocks.pool.Lease;
 import io.infrablocks.pool.Pool;
 import io.infrablocks.pool.PoolClosedException;
@@ -223,7 +224,7 @@ public final class FairPool<T> implements Pool<T> {
     }
 
     private final PoolConfig<T> cfg;
-    /** {@code !cfg.fair()}: the opt-in throughput mode (see the barging paragraph of the class comment). */
+    /** Not {@code Fairness.FIFO}: the opt-in throughput mode (see the barging paragraph of the class comment). */
     private final boolean barging;
     /** Barging with a starvation threshold (see the hybrid paragraph of the class comment). */
     private final boolean hybrid;
@@ -298,8 +299,8 @@ public final class FairPool<T> implements Pool<T> {
 
     private FairPool(PoolConfig<T> cfg) {
         this.cfg = cfg;
-        this.barging = !cfg.fair();
-        this.starveAfter = barging ? cfg.starvationThreshold() : 0;
+        this.barging = !cfg.fairness().equals(Fairness.FIFO);
+        this.starveAfter = cfg.fairness().starvationThreshold().toNanos();
         this.hybrid = starveAfter > 0;
         this.name = cfg.name();
         this.backoff = cfg.retryInitial();
@@ -333,11 +334,7 @@ public final class FairPool<T> implements Pool<T> {
                 cfg.minIdle(),
                 TimeUnit.NANOSECONDS.toMillis(cfg.acquireTimeout()),
                 cfg.failFast(),
-                cfg.fair()
-                        ? "FIFO"
-                        : cfg.starvationThreshold() > 0
-                                ? "hybrid(" + Duration.ofNanos(cfg.starvationThreshold()) + ")"
-                                : "BARGING");
+                cfg.fairness());
         return pool;
     }
 

@@ -1,5 +1,6 @@
 package io.infrablocks.pool.internal;
 
+import io.infrablocks.pool.Fairness;
 import io.infrablocks.pool.NanoClock;
 import io.infrablocks.pool.PoolListener;
 import io.infrablocks.pool.ResourceFactory;
@@ -24,9 +25,7 @@ import java.util.concurrent.ThreadFactory;
  * @param retryInitial first creation-retry backoff
  * @param retryMax largest creation-retry backoff
  * @param failFast fail acquires at once while creation fails
- * @param fair strict FIFO hand-off (true, the default) or barging (false: throughput mode)
- * @param starvationThreshold barging only: once the head waiter has waited this long, strict FIFO hand-off
- *     until the starvation is over (the hybrid mode); 0 = plain barging
+ * @param fairness strict FIFO hand-off (the default), barging, or hybrid (barging with a starvation threshold)
  * @param closeTimeout default close wait
  * @param housekeepingPeriod housekeeping period
  * @param clock the time source
@@ -51,8 +50,7 @@ public record PoolConfig<T>(
         long retryInitial,
         long retryMax,
         boolean failFast,
-        boolean fair,
-        long starvationThreshold,
+        Fairness fairness,
         long closeTimeout,
         long housekeepingPeriod,
         NanoClock clock,
