@@ -324,8 +324,7 @@ public final class AdaptivePolicy implements EvictionPolicy {
                 && fullAtPeriodStart
                 && !jumpOnTrial
                 && periodsUntilJump == 0
-                && windowFraction < 1
-                && recencyWins - realWins > RECENCY_Z * Math.sqrt(recencyWins + realWins)) {
+                && lruLeads()) {
             // A decisive lead of plain LRU need not wait for the period's end: jump now, on trial from here.
             double hitRate = periodRequests == 0 ? 0 : (double) periodHits / periodRequests;
             sampledRequests = 0;
@@ -371,9 +370,7 @@ public final class AdaptivePolicy implements EvictionPolicy {
         }
         if (periodsUntilJump > 0) {
             periodsUntilJump--;
-        } else if (fullThroughout
-                && windowFraction < 1
-                && recencyWins - realWins > RECENCY_Z * Math.sqrt(recencyWins + realWins)) {
+        } else if (fullThroughout && lruLeads()) {
             // Plain LRU beats the current layout: the gain may lie beyond a flat stretch that the local pair
             // cannot see (admission filtering costs recency workloads until the main space is gone), so jump.
             jump(hitRate);
@@ -394,6 +391,14 @@ public final class AdaptivePolicy implements EvictionPolicy {
         largerWins = 0;
         step = direction == lastDirection ? Math.min(MAX_STEP, step * 2) : STEP;
         move(direction * step, direction);
+    }
+
+    /**
+     * Whether plain LRU (the recency ghost) leads the real cache by more than {@value #RECENCY_Z} standard
+     * deviations of the paired evidence, with the window not yet at 100%.
+     */
+    private boolean lruLeads() {
+        return windowFraction < 1 && recencyWins - realWins > RECENCY_Z * Math.sqrt(recencyWins + realWins);
     }
 
     /** Puts the window at 100% on trial (judged at the end of the next period). */
@@ -497,13 +502,7 @@ public final class AdaptivePolicy implements EvictionPolicy {
             GhostNode node = new GhostNode(hash, weight);
             table[i] = node;
             layout.onAdd(node);
-            while (layout.weightedSize() > layout.maximum()) {
-                PolicyNode victim = layout.evict();
-                if (victim == null) {
-                    break;
-                }
-                delete(((GhostNode) victim).hash);
-            }
+            evictWhileOver();
             if (layout.count() * 2 > table.length) {
                 grow();
             }
