@@ -240,18 +240,32 @@ public final class Member {
      * Handle#observe}).
      */
     void observe(long now, long latencyNanos) {
-        double rtt = Math.max(0, latencyNanos);
         double c = cost;
         long td = now - costStamp;
-        if (rtt > c) {
-            COST.setRelease(this, rtt);
-        } else if (td > 0) {
-            double w = decay(td / (double) lb.ewmaDecayNanos);
-            COST.setRelease(this, c * w + rtt * (1 - w));
+        double next = peakEwma(c, latencyNanos, td, lb.ewmaDecayNanos);
+        if (next != c) {
+            COST.setRelease(this, next);
         }
         if (td > 0) {
             COST_STAMP.setRelease(this, now);
         }
+    }
+
+    /**
+     * The peak-EWMA rule, shared by the member's estimate and the per-stripe ones: a sample above the estimate
+     * {@code c} replaces it; otherwise, if {@code td} ns passed since the last update, the two are averaged with
+     * weight {@code exp(-td / decayNanos)} on the old estimate; else the estimate is unchanged.
+     */
+    static double peakEwma(double c, long latencyNanos, long td, long decayNanos) {
+        double rtt = Math.max(0, latencyNanos);
+        if (rtt > c) {
+            return rtt;
+        }
+        if (td > 0) {
+            double w = decay(td / (double) decayNanos);
+            return c * w + rtt * (1 - w);
+        }
+        return c;
     }
 
     /** The estimate decayed to {@code now} (an idle endpoint slowly becomes attractive again). */
@@ -494,14 +508,11 @@ public final class Member {
          * core writes this line.
          */
         void observe(long now, long latencyNanos) {
-            double rtt = Math.max(0, latencyNanos);
             double c = cost;
             long td = now - costStamp;
-            if (rtt > c) {
-                HANDLE_COST.setRelease(this, rtt);
-            } else if (td > 0) {
-                double w = decay(td / (double) member.lb.ewmaDecayNanos);
-                HANDLE_COST.setRelease(this, c * w + rtt * (1 - w));
+            double next = peakEwma(c, latencyNanos, td, member.lb.ewmaDecayNanos);
+            if (next != c) {
+                HANDLE_COST.setRelease(this, next);
             }
             if (td > 0) {
                 HANDLE_COST_STAMP.setRelease(this, now);
