@@ -43,8 +43,8 @@ import org.slf4j.LoggerFactory;
  * status (a member that started draining after being chosen is backed out: draining sets the bit then reads
  * in-flight, a pick adds in-flight then reads the bit, and the atomic add is a full fence, so either the
  * pick backs out or {@link #awaitDrained} sees the call), and at completion one store on the picking
- * stripe's counters (plain for the owner thread of the three-counter form, an atomic add otherwise; P2C's
- * net count is always an atomic subtract). The returned {@link Selection} is the member's preallocated
+ * stripe's counters (a plain read and release store for the stripe's owner thread, an atomic subtract
+ * otherwise). The returned {@link Selection} is the member's preallocated
  * {@link Member.Handle} for the picking stripe, which also holds that stripe's counters: no allocation, and
  * the completion, on whatever thread, is credited to the stripe that picked. The clock is read at completion by the EWMA strategies (through {@link
  * CoarseClock}, a reading cached to about a millisecond, when the clock is the system's; their picks
@@ -93,8 +93,11 @@ public final class DefaultLoadBalancer implements LoadBalancer {
      * counter.
      */
     private final boolean striped;
-    /** Whether the stripes hold net counts (P2C: each pick reads its own stripe's count, see {@link Member}). */
-    private final boolean netStripes;
+    /**
+     * Whether each stripe keeps its own latency estimates (P2C: each stripe balances as an independent
+     * client on its own counts and estimates, see {@link Member}).
+     */
+    private final boolean stripeCosts;
 
     private final int consecutiveFailures;
     private final double failureRate;
@@ -138,7 +141,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         String sn = config.strategyName();
         this.striped =
                 !(sn.equals("least-connections") || sn.equals("least-response-time") || sn.equals("bounded-load"));
-        this.netStripes = sn.startsWith("p2c");
+        this.stripeCosts = sn.startsWith("p2c");
         OutlierDetection od = config.outlierDetection();
         this.consecutiveFailures = od.consecutiveFailures();
         this.failureRate = od.failureRateThreshold();
@@ -156,7 +159,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
                 ? new StickyTable(config.stickyMaxEntries(), config.stickyTtlNanos())
                 : null;
         for (Endpoint e : config.endpoints()) {
-            byId.put(e.id(), new Member(this, e, striped, netStripes));
+            byId.put(e.id(), new Member(this, e, striped, stripeCosts));
         }
         writeLock.lock();
         try {
@@ -379,17 +382,15 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         Member m = h.member;
         decrement(h);
         if (ok && plainSuccess) {
-            if (m.consecutiveFailures != 0) {
-                m.consecutiveFailures = 0;
-            }
-            if ((m.status & Member.DRAINING) != 0) {
-                drainProgress(m);
+            // one test for the usual case: no failure streak to reset, not draining
+            if ((m.consecutiveFailures | (m.status & Member.DRAINING)) != 0) {
+                plainSuccessSlow(m);
             }
             return;
         }
         if (trackLatency) {
             long now = ewmaNow();
-            if (m.net) {
+            if (m.stripeCosts) {
                 h.observe(now, ok ? latencyNanos : Math.max(latencyNanos, (long) h.cost));
             } else {
                 m.observe(now, ok ? latencyNanos : Math.max(latencyNanos, (long) m.cost));
@@ -404,6 +405,15 @@ public final class DefaultLoadBalancer implements LoadBalancer {
             }
         } else {
             onFailure(m);
+        }
+        if ((m.status & Member.DRAINING) != 0) {
+            drainProgress(m);
+        }
+    }
+
+    private void plainSuccessSlow(Member m) {
+        if (m.consecutiveFailures != 0) {
+            m.consecutiveFailures = 0;
         }
         if ((m.status & Member.DRAINING) != 0) {
             drainProgress(m);
@@ -721,7 +731,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
                 throw new IllegalArgumentException(
                         "load balancer '" + name + "' already has an endpoint '" + endpoint.id() + "'");
             }
-            m = new Member(this, endpoint, striped, netStripes);
+            m = new Member(this, endpoint, striped, stripeCosts);
             if (slowStartNanos > 0) {
                 m.slowStartBegin = now();
                 m.status = Member.SLOW_START;

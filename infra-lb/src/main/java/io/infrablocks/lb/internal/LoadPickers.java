@@ -42,7 +42,7 @@ final class LoadPickers {
     }
 
     static double ewmaLoad(Member m, long now, int stripe) {
-        double c = m.net ? m.handle(stripe).cost(now) : m.cost(now);
+        double c = m.stripeCosts ? m.handle(stripe).cost(now) : m.cost(now);
         int pending = m.load(stripe);
         if (c == 0) {
             return pending == 0 ? 0 : PENALTY + pending;

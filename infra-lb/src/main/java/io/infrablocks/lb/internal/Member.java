@@ -13,33 +13,30 @@ import java.lang.invoke.VarHandle;
  * <p>Concurrency: {@code status} is a set of bits changed by CAS ({@link #setBits}, {@link #clearBits});
  * 0 means healthy and attached, so the hot path tests one volatile int.
  *
- * <p>In-flight count, three forms chosen per strategy. <em>Exact</em> (not {@code striped}): one {@code
+ * <p>In-flight count, two forms chosen per strategy. <em>Exact</em> (not {@code striped}): one {@code
  * inFlight} int changed by atomic add (or CAS against a cap for bounded loads), for the strategies that
  * compare global counts (least-connections and least response time scan every member, bounded loads caps
- * each member). <em>Striped net</em> (the two P2C strategies): per {@link Stripes stripe} one count of the
- * calls picked on that stripe and still in flight, in the stripe's {@link Handle} (its own cache line), changed by atomic add at
- * the pick and atomic subtract at the completion (credited to the picking stripe, see below), so it is
- * exact per stripe: an extra completion is caught when it would take the stripe's count below zero, and
- * the sum over the stripes is the global count (no stripe's count is ever below its calls in flight, so
- * neither is the sum: draining never sees 0 with a call in flight). <em>Striped</em> (the others): per {@link Stripes stripe} three monotonic
- * counters in the stripe's {@link Handle} (its own cache line), so threads that pick and complete on different cores never
- * write the same line (a shared counter costs a cache-line transfer per pick with two threads): picks
- * (atomic add: its full fence orders the count before the pick re-reads the status, which draining needs),
- * completions by the stripe's owner (see {@link Stripes#mayClaim}) thread (a plain read and a release store: no
- * atomic instruction), and completions by other threads (atomic add). A completion is credited to the
- * stripe that <em>picked</em>, which the {@link Handle} carries, whichever thread completes it; so each
- * stripe's {@code picks − completions} is exactly the number of its own picks still in flight (the
- * monotonic counters make this exact modulo 2^32 once the racy reads settle). The global count is the sum
- * over the stripes; {@link #inFlight()} reads every completion counter before any pick counter, so a
- * completion it counts has its pick counted too (the pick happens-before the completion, whose store is
- * a release or a volatile read-modify-write): the result is never below the true count for correct use,
- * so a negative sum proves a selection was completed more often than picked, and draining never sees 0
- * with a call in flight. A completion sums all stripes only when its stripe shows more completions than
- * picks; with completions credited to the picking stripe that happens for every extra completion of a
- * stripe with nothing else in flight; an extra completion on a stripe with other picks outstanding goes
- * unnoticed and leaves that stripe and the sum one call short (the exact counter catches every one). An owner's completion
- * may become visible a moment after it re-reads the status, so it can miss that the endpoint just started
- * draining; {@code awaitDrained} re-checks every 10 ms rather than rely on that completion's signal.
+ * each member). <em>Striped</em> (all the others): per {@link Stripes stripe} two counters in the stripe's
+ * {@link Handle} (its own cache line), so threads that pick and complete on different cores never write
+ * the same line (a shared counter costs a cache-line transfer per pick with two threads): {@code picks},
+ * changed by atomic add at every pick (its full fence orders the count before the pick re-reads the
+ * status, which draining needs) and by atomic subtract at a completion made by a thread other than the
+ * stripe's owner; and {@code ownerDone}, the completions made by the stripe's owner thread (see {@link
+ * Stripes#mayClaim}), which only that thread writes, with a plain read and a release store (no atomic
+ * instruction). A completion is credited to the stripe that <em>picked</em>, which the {@link Handle}
+ * carries, whichever thread completes it; so each stripe's {@code picks − ownerDone} is exactly the number
+ * of its own picks still in flight (modulo 2^32 once the racy reads settle), and the global count is the
+ * sum over the stripes. Every read of a stripe's count (the completion's misuse check, {@link #inFlight()})
+ * reads {@code ownerDone} (acquire) before {@code picks}: an owner completion it counts has its pick
+ * counted too (the pick happens-before the completion, whose store is a release), and a non-owner
+ * completion subtracts from {@code picks} itself, after its pick in that counter's modification order; so
+ * the result is never below the true count for correct use. Hence a completion that takes its stripe's
+ * count below zero proves the selection was completed more often than picked (it is undone and refused),
+ * and draining never sees 0 with a call in flight. An extra completion on a stripe with other picks
+ * outstanding goes unnoticed until the stripe's count would go below zero (the exact counter catches every
+ * one the same way). An owner's completion may become visible a moment after it re-reads the status, so
+ * it can miss that the endpoint just started draining; {@code awaitDrained} re-checks every 10 ms rather
+ * than rely on that completion's signal.
  *
  * <p>Power of two choices compares the two candidates' load <em>as seen by the picking stripe</em>
  * ({@link #load(int)}): each stripe balances like an independent client that sees only its own
@@ -61,7 +58,7 @@ import java.lang.invoke.VarHandle;
  * The stamp only moves forward. The failure-rate window is guarded by this object's monitor. Everything else is volatile and
  * written on rare paths.
  */
-public final class Member {
+public final class Member extends MemberHead {
 
     /** Gets no new picks. */
     static final int DRAINING = 1;
@@ -84,9 +81,9 @@ public final class Member {
     static {
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
-            STATUS = l.findVarHandle(Member.class, "status", int.class);
-            IN_FLIGHT = l.findVarHandle(Member.class, "inFlight", int.class);
-            CONSECUTIVE_FAILURES = l.findVarHandle(Member.class, "consecutiveFailures", int.class);
+            STATUS = l.findVarHandle(MemberHead.class, "status", int.class);
+            IN_FLIGHT = l.findVarHandle(MemberHead.class, "inFlight", int.class);
+            CONSECUTIVE_FAILURES = l.findVarHandle(MemberHead.class, "consecutiveFailures", int.class);
             FAILURES = l.findVarHandle(Member.class, "failures", long.class);
             COST = l.findVarHandle(Member.class, "cost", double.class);
             COST_STAMP = l.findVarHandle(Member.class, "costStamp", long.class);
@@ -95,31 +92,15 @@ public final class Member {
         }
     }
 
-    final DefaultLoadBalancer lb;
     final String id;
     /** Hash of the id, the endpoint's identity for the hash strategies. */
     final long idHash;
 
-    /** The preallocated selection of each stripe, holding the stripe's counters when striped. */
-    private final Handle[] handles;
     /** The preallocated selection of each stripe that reports a rebinding. */
     private final Rebound[] rebounds;
 
-    volatile Endpoint endpoint;
-    volatile int weight;
-    volatile int status;
-    /** The exact in-flight count (when not {@link #striped}). */
-    volatile int inFlight;
-    /** Whether the in-flight count lives in the handles, per stripe. */
-    final boolean striped;
-    /**
-     * Whether the striped counters are per-stripe net counts (P2C): {@link Handle#picks} is the number of
-     * calls picked on the stripe and still in flight, changed by atomic add at pick and at completion; the
-     * two completion counters stay 0.
-     */
-    final boolean net;
-
-    volatile int consecutiveFailures;
+    // endpoint, weight, status, inFlight, consecutiveFailures, lb, striped, stripeCosts and handles: in
+    // MemberHead (the fields of the hot path, laid out first)
     volatile long failures;
     volatile long ejectedUntil;
     volatile int ejections;
@@ -138,17 +119,12 @@ public final class Member {
     int checkSuccesses;
     int checkFailures;
 
-    Member(DefaultLoadBalancer lb, Endpoint endpoint, boolean striped, boolean net) {
-        this.lb = lb;
-        this.striped = striped;
-        this.net = striped && net;
+    Member(DefaultLoadBalancer lb, Endpoint endpoint, boolean striped, boolean stripeCosts) {
+        super(lb, endpoint, striped, stripeCosts);
         this.id = endpoint.id();
         this.idHash = Request.hash(endpoint.id());
-        this.endpoint = endpoint;
-        this.weight = endpoint.weight();
-        this.handles = new Handle[Stripes.COUNT];
         for (int s = 0; s < Stripes.COUNT; s++) {
-            handles[s] = new Handle(this, s);
+            handles[s] = new Handle(this, s, !striped);
         }
         this.rebounds = new Rebound[Stripes.COUNT];
         for (int s = 0; s < Stripes.COUNT; s++) {
@@ -202,7 +178,7 @@ public final class Member {
         Handle[] hs = handles;
         int done = 0;
         for (Handle h : hs) {
-            done += (int) OWNER_DONE.getVolatile(h) + (int) OTHER_DONE.getVolatile(h);
+            done += (int) OWNER_DONE.getVolatile(h);
         }
         int picked = 0;
         for (Handle h : hs) {
@@ -288,7 +264,7 @@ public final class Member {
      * @return the estimate in nanoseconds
      */
     double costEstimate() {
-        if (!net) {
+        if (!stripeCosts) {
             return cost;
         }
         Handle latest = handles[0];
@@ -346,7 +322,6 @@ public final class Member {
 
     static final VarHandle PICKS;
     static final VarHandle OWNER_DONE;
-    static final VarHandle OTHER_DONE;
     static final VarHandle OWNER;
     static final VarHandle HANDLE_COST;
     static final VarHandle HANDLE_COST_STAMP;
@@ -356,7 +331,6 @@ public final class Member {
             MethodHandles.Lookup l = MethodHandles.lookup();
             PICKS = l.findVarHandle(HandleCounters.class, "picks", int.class);
             OWNER_DONE = l.findVarHandle(HandleCounters.class, "ownerDone", int.class);
-            OTHER_DONE = l.findVarHandle(HandleCounters.class, "otherDone", int.class);
             OWNER = l.findVarHandle(HandleCounters.class, "owner", Thread.class);
             HANDLE_COST = l.findVarHandle(HandleCounters.class, "cost", double.class);
             HANDLE_COST_STAMP = l.findVarHandle(HandleCounters.class, "costStamp", long.class);
@@ -378,22 +352,26 @@ public final class Member {
     abstract static class HandleCounters extends HandlePadBefore {
         final Member member;
         final int stripe;
-        /** Striped: picks on this stripe (net: calls picked on this stripe and in flight). */
+        /** Whether the member keeps the exact count (not {@link Member#striped}): the counters here stay 0. */
+        final boolean exact;
+        /**
+         * Striped: picks on this stripe (atomic add) less the completions of those picks by threads other
+         * than {@link #owner} (atomic subtract).
+         */
         int picks;
-        /** Striped: completions of this stripe's picks by the stripe's owner thread. */
+        /** Striped: completions of this stripe's picks by {@link #owner} (plain read, release store). */
         int ownerDone;
-        /** Striped: completions of this stripe's picks by other threads. */
-        int otherDone;
         /** The thread that alone writes {@link #ownerDone} (see {@link Stripes#mayClaim}), or null. */
         Thread owner;
-        /** P2C peak EWMA: this stripe's latency estimate of the member (see {@link Member#observe}). */
+        /** P2C: this stripe's latency estimate of the member (see {@link Member#observe}). */
         double cost;
-        /** P2C peak EWMA: when {@link #cost} was last updated. */
+        /** P2C: when {@link #cost} was last updated. */
         long costStamp;
 
-        HandleCounters(Member member, int stripe) {
+        HandleCounters(Member member, int stripe, boolean exact) {
             this.member = member;
             this.stripe = stripe;
+            this.exact = exact;
         }
     }
 
@@ -401,8 +379,8 @@ public final class Member {
     abstract static class HandlePadAfter extends HandleCounters {
         long p10, p11, p12, p13, p14, p15, p16, p17;
 
-        HandlePadAfter(Member member, int stripe) {
-            super(member, stripe);
+        HandlePadAfter(Member member, int stripe, boolean exact) {
+            super(member, stripe, exact);
         }
     }
 
@@ -416,17 +394,16 @@ public final class Member {
      */
     static final class Handle extends HandlePadAfter implements Selection {
 
-        Handle(Member member, int stripe) {
-            super(member, stripe);
+        Handle(Member member, int stripe, boolean exact) {
+            super(member, stripe, exact);
         }
 
         /** Counts one call in flight, picked on this handle's stripe. */
         void acquire() {
-            Member m = member;
-            if (m.striped) {
-                PICKS.getAndAdd(this, 1);
+            if (exact) {
+                IN_FLIGHT.getAndAdd(member, 1);
             } else {
-                IN_FLIGHT.getAndAdd(m, 1);
+                PICKS.getAndAdd(this, 1);
             }
         }
 
@@ -436,31 +413,30 @@ public final class Member {
          * @return false if that made the count negative (the counter is then restored)
          */
         boolean releaseChecked() {
-            Member m = member;
-            if (!m.striped) {
+            if (exact) {
+                Member m = member;
                 if ((int) IN_FLIGHT.getAndAdd(m, -1) <= 0) {
                     IN_FLIGHT.getAndAdd(m, 1);
                     return false;
                 }
                 return true;
             }
-            if (m.net) {
-                // the stripe's count is exact: it drops below zero only on an extra completion
-                if ((int) PICKS.getAndAdd(this, -1) <= 0) {
-                    PICKS.getAndAdd(this, 1);
-                    return false;
+            if (owns()) {
+                int done = ownerDone + 1;
+                OWNER_DONE.setRelease(this, done);
+                // picks read after the owner's own ownerDone: it counts the pick of every completion in done
+                if ((int) PICKS.getAcquire(this) - done >= 0) {
+                    return true;
                 }
+                OWNER_DONE.setRelease(this, done - 1);
+                return false;
+            }
+            // ownerDone read before picks (see the class comment)
+            int done = (int) OWNER_DONE.getAcquire(this);
+            if ((int) PICKS.getAndAdd(this, -1) - 1 - done >= 0) {
                 return true;
             }
-            boolean owner = owns();
-            countCompletion(owner, 1);
-            int n = (int) PICKS.getAcquire(this)
-                    - (int) OWNER_DONE.getAcquire(this)
-                    - (int) OTHER_DONE.getAcquire(this);
-            if (n >= 0 || m.inFlight() >= 0) {
-                return true;
-            }
-            countCompletion(owner, -1);
+            PICKS.getAndAdd(this, 1);
             return false;
         }
 
@@ -471,23 +447,14 @@ public final class Member {
             return o == t || (Stripes.mayClaim(o, t, stripe) && OWNER.compareAndSet(this, o, t));
         }
 
-        private void countCompletion(boolean owner, int delta) {
-            if (owner) {
-                OWNER_DONE.setRelease(this, ownerDone + delta);
-            } else {
-                OTHER_DONE.getAndAdd(this, delta);
-            }
-        }
-
         /** Counts one call completed without the misuse check (a pick backing out). */
         void uncount() {
-            Member m = member;
-            if (!m.striped) {
-                IN_FLIGHT.getAndAdd(m, -1);
-            } else if (m.net) {
-                PICKS.getAndAdd(this, -1);
+            if (exact) {
+                IN_FLIGHT.getAndAdd(member, -1);
+            } else if (owns()) {
+                OWNER_DONE.setRelease(this, ownerDone + 1);
             } else {
-                countCompletion(owns(), 1);
+                PICKS.getAndAdd(this, -1);
             }
         }
 
@@ -499,7 +466,7 @@ public final class Member {
          * @return the count
          */
         int load() {
-            return member.net ? picks : picks - ownerDone - otherDone;
+            return picks - ownerDone;
         }
 
         /**

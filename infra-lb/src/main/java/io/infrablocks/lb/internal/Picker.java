@@ -47,6 +47,41 @@ abstract class Picker {
     }
 
     /**
+     * The members' handles, stripe-major: element {@code s × n + i} is {@code members[i].handle(s)}, so a
+     * picker that has chosen index {@code i} reaches the selection with one array read rather than through
+     * the member's own handle array (one dependent load less on the way to the pick's atomic add).
+     */
+    static Member.Handle[] stripeMajor(Member[] ms) {
+        int n = ms.length;
+        Member.Handle[] out = new Member.Handle[Stripes.COUNT * n];
+        for (int s = 0; s < Stripes.COUNT; s++) {
+            for (int i = 0; i < n; i++) {
+                out[s * n + i] = ms[i].handle(s);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * What {@link #admitFrom} returns once {@code ms[start]} has been refused: the next admitted member
+     * after it (wrapping), else the first usable from {@code start}; null if none.
+     */
+    static Member admitAfter(DefaultLoadBalancer lb, Member[] ms, int start) {
+        int n = ms.length;
+        int i = start;
+        for (int k = 1; k < n; k++) {
+            if (++i == n) {
+                i = 0;
+            }
+            Member m = ms[i];
+            if (lb.admit(m)) {
+                return m;
+            }
+        }
+        return scan(lb, ms, start);
+    }
+
+    /**
      * The first member from {@code start} (wrapping) that {@link DefaultLoadBalancer#admit admits} the call, slow
      * start included; if none does, the first that may take a call at all ({@link #scan}); null if none.
      */

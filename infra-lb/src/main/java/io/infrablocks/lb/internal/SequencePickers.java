@@ -24,7 +24,8 @@ import java.lang.invoke.VarHandle;
  * step adds each weight to a current value, picks the largest (the first on ties) and subtracts the total
  * weight from it; weights {5, 1, 1} give {@code a a b a c a a}. That sequence is periodic with period
  * total/gcd, and depends only on the weights, so it is precomputed once per snapshot into {@code schedule}
- * (O(period × n) at rebuild) and a pick is one cursor step and one array read: O(1), lock-free,
+ * (member indexes; O(period × n) at rebuild) and a pick is one cursor step and two array reads (the
+ * schedule, then the stripe's handle of that member, see {@link Picker#stripeMajor}): O(1), lock-free,
  * exact over every full period and as smooth as nginx's in one thread. Periods longer than {@value
  * #MAX_PERIOD} are scaled down proportionally (ratios then hold to within 1/{@value #MAX_PERIOD}). A
  * refused member's slot passes to the next entry of the schedule.
@@ -71,10 +72,29 @@ final class SequencePickers {
 
     static final class RoundRobin extends Picker {
         private final Cursor cursor;
+        /** The handles, stripe-major ({@link Picker#stripeMajor}). */
+        private final Member.Handle[] handles;
 
         RoundRobin(Member[] members, Cursor cursor) {
             super(members, false, false);
             this.cursor = cursor;
+            this.handles = stripeMajor(members);
+        }
+
+        @Override
+        Member.Handle pickHandle(DefaultLoadBalancer lb, long hash, int stripe) {
+            Member[] ms = members;
+            int n = ms.length;
+            if (n == 0) {
+                return null;
+            }
+            int i = cursor.next(n, stripe);
+            Member.Handle h = handles[stripe * n + i];
+            if (lb.admit(h.member)) {
+                return h;
+            }
+            Member m = admitAfter(lb, ms, i);
+            return m == null ? null : m.handle(stripe);
         }
 
         @Override
@@ -90,7 +110,10 @@ final class SequencePickers {
 
     static final class SmoothWeighted extends Picker {
         private final Cursor cursor;
-        private final Member[] schedule;
+        /** One period of the schedule, as indexes into {@link #members}. */
+        private final int[] schedule;
+        /** The handles, stripe-major ({@link Picker#stripeMajor}). */
+        private final Member.Handle[] handles;
 
         SmoothWeighted(Member[] members, Cursor cursor) {
             super(members, false, false);
@@ -99,31 +122,48 @@ final class SequencePickers {
             for (int i = 0; i < w.length; i++) {
                 w[i] = members[i].weight;
             }
-            int[] order = schedule(w);
-            this.schedule = new Member[order.length];
-            for (int i = 0; i < order.length; i++) {
-                schedule[i] = members[order[i]];
-            }
+            this.schedule = schedule(w);
+            this.handles = stripeMajor(members);
         }
 
         @Override
         Member pick(DefaultLoadBalancer lb, long hash, int stripe) {
-            Member[] s = schedule;
+            int[] s = schedule;
             int n = s.length;
             if (n == 0) {
                 return null;
             }
             int i = cursor.next(n, stripe);
-            Member m = s[i];
-            if (lb.admit(m)) {
-                return m;
+            Member m = members[s[i]];
+            return lb.admit(m) ? m : pickAfter(lb, i);
+        }
+
+        @Override
+        Member.Handle pickHandle(DefaultLoadBalancer lb, long hash, int stripe) {
+            int[] s = schedule;
+            int n = s.length;
+            if (n == 0) {
+                return null;
             }
+            int i = cursor.next(n, stripe);
+            Member.Handle h = handles[stripe * members.length + s[i]];
+            if (lb.admit(h.member)) {
+                return h;
+            }
+            Member m = pickAfter(lb, i);
+            return m == null ? null : m.handle(stripe);
+        }
+
+        /** The rest of a pick whose schedule entry {@code i} was refused: the next entries, then a scan. */
+        private Member pickAfter(DefaultLoadBalancer lb, int i) {
+            int[] s = schedule;
+            int n = s.length;
             int limit = Math.min(n, 4 * members.length);
             for (int k = 1; k < limit; k++) {
                 if (++i == n) {
                     i = 0;
                 }
-                m = s[i];
+                Member m = members[s[i]];
                 if (lb.admit(m)) {
                     return m;
                 }
