@@ -295,9 +295,9 @@ final class LoadPickers {
             double la = ca * (ha.load() + 1) * b.weight;
             double lb2 = cb * (hb.load() + 1) * a.weight;
             if (sa - sb > 0) {
-                lb2 *= Member.decay((sa - sb) / (double) lb.ewmaDecayNanos);
+                lb2 *= Member.decay((sa - sb) * lb.ewmaDecayRate);
             } else if (sb - sa > 0) {
-                la *= Member.decay((sb - sa) / (double) lb.ewmaDecayNanos);
+                la *= Member.decay((sb - sa) * lb.ewmaDecayRate);
             }
             return lb2 < la;
         }

@@ -413,6 +413,23 @@ public final class Member extends MemberHead {
          * @return false if that made the count negative (the counter is then restored)
          */
         boolean releaseChecked() {
+            Thread t = Thread.currentThread();
+            if ((Thread) OWNER.getAcquire(this) == t) {
+                // the usual case first (an exact handle never has an owner)
+                int done = ownerDone + 1;
+                OWNER_DONE.setRelease(this, done);
+                // picks read after the owner's own ownerDone: it counts the pick of every completion in done
+                if ((int) PICKS.getAcquire(this) - done >= 0) {
+                    return true;
+                }
+                OWNER_DONE.setRelease(this, done - 1);
+                return false;
+            }
+            return releaseOther(t);
+        }
+
+        /** {@link #releaseChecked} by a thread that does not own {@link #ownerDone} yet, or on an exact count. */
+        private boolean releaseOther(Thread t) {
             if (exact) {
                 Member m = member;
                 if ((int) IN_FLIGHT.getAndAdd(m, -1) <= 0) {
@@ -421,10 +438,10 @@ public final class Member extends MemberHead {
                 }
                 return true;
             }
-            if (owns()) {
+            Thread o = (Thread) OWNER.getAcquire(this);
+            if (o == t || (Stripes.mayClaim(o, t, stripe) && OWNER.compareAndSet(this, o, t))) {
                 int done = ownerDone + 1;
                 OWNER_DONE.setRelease(this, done);
-                // picks read after the owner's own ownerDone: it counts the pick of every completion in done
                 if ((int) PICKS.getAcquire(this) - done >= 0) {
                     return true;
                 }
