@@ -167,9 +167,12 @@ final class HashPickers {
         private final char[] small;
         /** Member index (unsigned) per slot with at most 256 members, else null. */
         private final byte[] tiny;
+        /** The members' handles, stripe by stripe ({@link #stripeHandles}). */
+        private final Member.Handle[] handles;
 
         Maglev(Member[] members, int tableSize) {
             super(members, true, false);
+            handles = stripeHandles(members);
             int[] t = build(members, tableSize);
             if (members.length <= 256) {
                 tiny = new byte[t.length];
@@ -258,36 +261,44 @@ final class HashPickers {
 
         @Override
         Member pick(DefaultLoadBalancer lb, long hash, int stripe) {
+            int len = length();
+            if (len == 0) {
+                return null;
+            }
+            int i = reduce(hash, len);
+            Member m = at(i);
+            return lb.usable(m) ? m : failover(lb, i, len);
+        }
+
+        @Override
+        Member.Handle pickHandle(DefaultLoadBalancer lb, long hash, int stripe) {
             byte[] ty = tiny;
-            char[] sm;
-            Member m;
-            int i;
-            int len;
             if (ty != null) {
-                len = ty.length;
+                int len = ty.length;
                 if (len == 0) {
                     return null;
                 }
-                i = reduce(hash, len);
-                m = members[ty[i] & 0xFF];
-            } else if ((sm = small) != null) {
-                len = sm.length;
-                i = reduce(hash, len);
-                m = members[sm[i]];
-            } else {
-                len = table.length;
-                i = reduce(hash, len);
-                m = members[table[i]];
+                int i = reduce(hash, len);
+                int index = ty[i] & 0xFF;
+                Member[] ms = members;
+                if (lb.usable(ms[index])) {
+                    // the member and its handle load in parallel (both from index), not member then handle
+                    return handles[stripe * ms.length + index];
+                }
+                Member m = failover(lb, i, len);
+                return m == null ? null : m.handle(stripe);
             }
-            if (lb.usable(m)) {
-                return m;
-            }
+            return super.pickHandle(lb, hash, stripe);
+        }
+
+        /** The first usable member of the slots after {@code i} (a bounded walk), else of the members. */
+        private Member failover(DefaultLoadBalancer lb, int i, int len) {
             int limit = Math.min(len, 64 * members.length);
             for (int k = 1; k < limit; k++) {
                 if (++i == len) {
                     i = 0;
                 }
-                m = at(i);
+                Member m = at(i);
                 if (lb.usable(m)) {
                     return m;
                 }
@@ -371,8 +382,34 @@ final class HashPickers {
      * 1/2, fewer than 1 round expected); no division or floating point.
      */
     static final class Jump extends Picker {
+        /**
+         * For a top level k of 0 to 7, byte {@code 7 - k} holds the first hash bit of the level's candidate field,
+         * {@code 32 + k(k-1)/2}, so that {@code SHIFTS >>> (nlz << 3)} with {@code nlz = 31 - k} (a long shift
+         * uses the low 6 bits of its count) is that position: one shift instead of a multiply.
+         */
+        private static final long SHIFTS;
+
+        static {
+            long s = 0;
+            for (int k = 0; k <= 7; k++) {
+                s |= (long) (32 + (k * (k - 1) >> 1)) << (8 * (7 - k));
+            }
+            SHIFTS = s;
+        }
+
+        /** The level bits of a key for this member count: {@code -1 >>> nlz(n - 1)}, 0 for one member. */
+        private final int levelMask;
+        /** The members' handles, stripe by stripe: {@code handles[stripe × n + i]} is member i's. */
+        private final Member.Handle[] handles;
+
         Jump(Member[] members) {
             super(members, true, false);
+            levelMask = levelMask(members.length);
+            handles = stripeHandles(members);
+        }
+
+        private static int levelMask(int n) {
+            return n <= 1 ? 0 : -1 >>> Integer.numberOfLeadingZeros(n - 1);
         }
 
         /**
@@ -383,19 +420,31 @@ final class HashPickers {
          * @return the bucket in [0, n)
          */
         static int bucket(long hash, int n) {
-            if (n <= 1) {
-                return 0;
-            }
-            int levels = (int) hash & (-1 >>> Integer.numberOfLeadingZeros(n - 1));
+            return bucket(hash, n, levelMask(n));
+        }
+
+        /** {@link #bucket(long, int)} with the level mask of {@code n} precomputed. */
+        private static int bucket(long hash, int n, int levelMask) {
+            int levels = (int) hash & levelMask;
             if (levels == 0) {
                 return 0;
             }
-            int low = Integer.highestOneBit(levels);
-            int b = low | candidate(hash, low);
-            if (b < n) {
-                return b;
+            int b;
+            int low;
+            if (levels < 1 << 8) {
+                // top level k <= 7: the candidate field starts at bit 32 + k(k-1)/2 (see candidate)
+                int nlz = Integer.numberOfLeadingZeros(levels);
+                low = Integer.MIN_VALUE >>> nlz;
+                b = low | ((int) (hash >>> (SHIFTS >>> (nlz << 3))) & (low - 1));
+            } else {
+                low = Integer.highestOneBit(levels);
+                b = low | candidate(hash, low);
             }
-            // the top level overshot: walk back by rejection sampling over [0, 2 × low)
+            return b < n ? b : overshoot(hash, n, levels, low);
+        }
+
+        /** The top level {@code low} overshot n: walk back by rejection sampling over [0, 2 × low). */
+        private static int overshoot(long hash, int n, int levels, int low) {
             int range = (low << 1) - 1;
             long state = hash ^ 0xA54FF53A5F1D36F1L;
             for (; ; ) {
@@ -442,19 +491,48 @@ final class HashPickers {
             if (n == 0) {
                 return null;
             }
-            int i = bucket(hash, n);
+            int i = bucket(hash, n, levelMask);
             Member m = ms[i];
-            if (lb.usable(m)) {
-                return m;
+            return lb.usable(m) ? m : failover(lb, ms, hash, i);
+        }
+
+        @Override
+        Member.Handle pickHandle(DefaultLoadBalancer lb, long hash, int stripe) {
+            Member[] ms = members;
+            int n = ms.length;
+            if (n == 0) {
+                return null;
             }
+            int i = bucket(hash, n, levelMask);
+            if (lb.usable(ms[i])) {
+                return handles[stripe * n + i];
+            }
+            Member m = failover(lb, ms, hash, i);
+            return m == null ? null : m.handle(stripe);
+        }
+
+        private static Member failover(DefaultLoadBalancer lb, Member[] ms, long hash, int i) {
+            int n = ms.length;
             for (int attempt = 1; attempt <= 8; attempt++) {
-                m = ms[bucket(Request.mix(hash + attempt * 0x9E3779B97F4A7C15L), n)];
+                Member m = ms[bucket(Request.mix(hash + attempt * 0x9E3779B97F4A7C15L), n)];
                 if (lb.usable(m)) {
                     return m;
                 }
             }
             return scan(lb, ms, i);
         }
+    }
+
+    /** Every member's handle for every stripe: element {@code stripe × n + i} is member i's for the stripe. */
+    static Member.Handle[] stripeHandles(Member[] members) {
+        int n = members.length;
+        Member.Handle[] hs = new Member.Handle[Stripes.COUNT * n];
+        for (int s = 0; s < Stripes.COUNT; s++) {
+            for (int i = 0; i < n; i++) {
+                hs[s * n + i] = members[i].handle(s);
+            }
+        }
+        return hs;
     }
 
     /**
