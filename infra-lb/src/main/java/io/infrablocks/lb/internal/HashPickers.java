@@ -158,7 +158,10 @@ final class HashPickers {
      * failover walks to the next slot (a pseudo-random other member). Build: O(M log M) expected. The table
      * holds the narrowest index type that fits: {@code byte}s up to 256 members (64 KB for the default 65537
      * slots: half the cache lines and pages of {@code char}s, which showed as L1/TLB misses per pick), {@code
-     * char}s up to 65535, else {@code int}s.
+     * char}s up to 65535, else {@code int}s (4-bit entries up to 16 members, 32 KB, did not lower the L1
+     * misses per pick and cost instructions). The pick returns the stripe's {@link Member.Handle} from a
+     * per-snapshot array ({@link #stripeHandles}), so the member (its status) and the handle (its counters)
+     * load side by side from the slot's index rather than the handle after the member.
      */
     static final class Maglev extends Picker implements Walk {
         /** Member index per slot when there are more than 65535 members, else null. */
@@ -167,7 +170,7 @@ final class HashPickers {
         private final char[] small;
         /** Member index (unsigned) per slot with at most 256 members, else null. */
         private final byte[] tiny;
-        /** The members' handles, stripe by stripe ({@link #stripeHandles}). */
+        /** Every member's handle for every stripe ({@link #stripeHandles}). */
         private final Member.Handle[] handles;
 
         Maglev(Member[] members, int tableSize) {
@@ -195,7 +198,7 @@ final class HashPickers {
             }
         }
 
-        private static int[] build(Member[] members, int tableSize) {
+        static int[] build(Member[] members, int tableSize) {
             int n = members.length;
             int size = tableSize;
             int[] table = new int[n == 0 ? 0 : size];
@@ -283,7 +286,7 @@ final class HashPickers {
                 Member[] ms = members;
                 if (lb.usable(ms[index])) {
                     // the member and its handle load in parallel (both from index), not member then handle
-                    return handles[stripe * ms.length + index];
+                    return handles[(index << STRIPE_BITS) | stripe];
                 }
                 Member m = failover(lb, i, len);
                 return m == null ? null : m.handle(stripe);
@@ -378,8 +381,10 @@ final class HashPickers {
      * below it: the next lower level with a jump). Candidate bits for level k are a fixed function of the key
      * and k (disjoint fields of the high hash bits up to level 7, a per-level mix above), independent of the
      * walk, which is what makes the mapping consistent across n. Cost up to 256 buckets: a few bit
-     * operations, plus one 64-bit mix per rejection round when the top level overshoots (probability below
-     * 1/2, fewer than 1 round expected); no division or floating point.
+     * operations (the level mask is computed once per snapshot; the top level's field position comes from a
+     * packed constant indexed by the level bits' leading-zero count), plus one 64-bit mix per rejection round
+     * when the top level overshoots (probability below 1/2, fewer than 1 round expected); no division or
+     * floating point. Like Maglev, the pick returns the stripe's handle from a per-snapshot array.
      */
     static final class Jump extends Picker {
         /**
@@ -399,7 +404,7 @@ final class HashPickers {
 
         /** The level bits of a key for this member count: {@code -1 >>> nlz(n - 1)}, 0 for one member. */
         private final int levelMask;
-        /** The members' handles, stripe by stripe: {@code handles[stripe × n + i]} is member i's. */
+        /** Every member's handle for every stripe ({@link #stripeHandles}). */
         private final Member.Handle[] handles;
 
         Jump(Member[] members) {
@@ -505,7 +510,7 @@ final class HashPickers {
             }
             int i = bucket(hash, n, levelMask);
             if (lb.usable(ms[i])) {
-                return handles[stripe * n + i];
+                return handles[(i << STRIPE_BITS) | stripe];
             }
             Member m = failover(lb, ms, hash, i);
             return m == null ? null : m.handle(stripe);
@@ -523,13 +528,16 @@ final class HashPickers {
         }
     }
 
-    /** Every member's handle for every stripe: element {@code stripe × n + i} is member i's for the stripe. */
+    /** log2 of {@link Stripes#COUNT}. */
+    static final int STRIPE_BITS = Integer.numberOfTrailingZeros(Stripes.COUNT);
+
+    /** Every member's handle for every stripe: element {@code (i << STRIPE_BITS) | stripe} is member i's. */
     static Member.Handle[] stripeHandles(Member[] members) {
         int n = members.length;
         Member.Handle[] hs = new Member.Handle[Stripes.COUNT * n];
-        for (int s = 0; s < Stripes.COUNT; s++) {
-            for (int i = 0; i < n; i++) {
-                hs[s * n + i] = members[i].handle(s);
+        for (int i = 0; i < n; i++) {
+            for (int s = 0; s < Stripes.COUNT; s++) {
+                hs[(i << STRIPE_BITS) | s] = members[i].handle(s);
             }
         }
         return hs;

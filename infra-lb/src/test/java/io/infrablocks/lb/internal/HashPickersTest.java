@@ -55,6 +55,27 @@ class HashPickersTest {
     }
 
     @Test
+    void maglevSlotsHoldTheBuiltTableWhateverTheIndexType() {
+        for (int n : new int[] {1, 2, 15, 16, 17, 100, 256, 257}) {
+            Member[] members = new Member[n];
+            for (int i = 0; i < n; i++) {
+                members[i] = new Member(
+                        null, Endpoint.of("m" + i, "127.0.0.1", 2000 + i).withWeight(1 + i % 3), true, false);
+            }
+            for (int size : new int[] {7, 65537}) {
+                int[] built = HashPickers.Maglev.build(members, size);
+                HashPickers.Maglev maglev = new HashPickers.Maglev(members, size);
+                assertEquals(built.length, maglev.length());
+                for (int i = 0; i < built.length; i++) {
+                    if (maglev.at(i) != members[built[i]]) {
+                        assertSame(members[built[i]], maglev.at(i), "n=" + n + ", size " + size + ", slot " + i);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void maglevPickHandleIsPickThenHandle() {
         for (int n : new int[] {0, 1, 2, 10, 100, 256, 257, 300}) {
             for (int size : new int[] {7, 65537}) {
