@@ -158,7 +158,10 @@ final class HashPickers {
      * failover walks to the next slot (a pseudo-random other member). Build: O(M log M) expected. The table
      * holds the narrowest index type that fits: {@code byte}s up to 256 members (64 KB for the default 65537
      * slots: half the cache lines and pages of {@code char}s, which showed as L1/TLB misses per pick), {@code
-     * char}s up to 65535, else {@code int}s.
+     * char}s up to 65535, else {@code int}s (4-bit entries up to 16 members, 32 KB, did not lower the L1
+     * misses per pick and cost instructions). The pick returns the stripe's {@link Member.Handle} from a
+     * per-snapshot array ({@link #stripeHandles}), so the member (its status) and the handle (its counters)
+     * load side by side from the slot's index rather than the handle after the member.
      */
     static final class Maglev extends Picker implements Walk {
         /** Member index per slot when there are more than 65535 members, else null. */
@@ -167,9 +170,12 @@ final class HashPickers {
         private final char[] small;
         /** Member index (unsigned) per slot with at most 256 members, else null. */
         private final byte[] tiny;
+        /** Every member's handle for every stripe ({@link #stripeHandles}). */
+        private final Member.Handle[] handles;
 
         Maglev(Member[] members, int tableSize) {
             super(members, true, false);
+            handles = stripeHandles(members);
             int[] t = build(members, tableSize);
             if (members.length <= 256) {
                 tiny = new byte[t.length];
@@ -192,7 +198,7 @@ final class HashPickers {
             }
         }
 
-        private static int[] build(Member[] members, int tableSize) {
+        static int[] build(Member[] members, int tableSize) {
             int n = members.length;
             int size = tableSize;
             int[] table = new int[n == 0 ? 0 : size];
@@ -258,36 +264,44 @@ final class HashPickers {
 
         @Override
         Member pick(DefaultLoadBalancer lb, long hash, int stripe) {
+            int len = length();
+            if (len == 0) {
+                return null;
+            }
+            int i = reduce(hash, len);
+            Member m = at(i);
+            return lb.usable(m) ? m : failover(lb, i, len);
+        }
+
+        @Override
+        Member.Handle pickHandle(DefaultLoadBalancer lb, long hash, int stripe) {
             byte[] ty = tiny;
-            char[] sm;
-            Member m;
-            int i;
-            int len;
             if (ty != null) {
-                len = ty.length;
+                int len = ty.length;
                 if (len == 0) {
                     return null;
                 }
-                i = reduce(hash, len);
-                m = members[ty[i] & 0xFF];
-            } else if ((sm = small) != null) {
-                len = sm.length;
-                i = reduce(hash, len);
-                m = members[sm[i]];
-            } else {
-                len = table.length;
-                i = reduce(hash, len);
-                m = members[table[i]];
+                int i = reduce(hash, len);
+                int index = ty[i] & 0xFF;
+                Member[] ms = members;
+                if (lb.usable(ms[index])) {
+                    // the member and its handle load in parallel (both from index), not member then handle
+                    return handles[(index << STRIPE_BITS) | stripe];
+                }
+                Member m = failover(lb, i, len);
+                return m == null ? null : m.handle(stripe);
             }
-            if (lb.usable(m)) {
-                return m;
-            }
+            return super.pickHandle(lb, hash, stripe);
+        }
+
+        /** The first usable member of the slots after {@code i} (a bounded walk), else of the members. */
+        private Member failover(DefaultLoadBalancer lb, int i, int len) {
             int limit = Math.min(len, 64 * members.length);
             for (int k = 1; k < limit; k++) {
                 if (++i == len) {
                     i = 0;
                 }
-                m = at(i);
+                Member m = at(i);
                 if (lb.usable(m)) {
                     return m;
                 }
@@ -367,12 +381,40 @@ final class HashPickers {
      * below it: the next lower level with a jump). Candidate bits for level k are a fixed function of the key
      * and k (disjoint fields of the high hash bits up to level 7, a per-level mix above), independent of the
      * walk, which is what makes the mapping consistent across n. Cost up to 256 buckets: a few bit
-     * operations, plus one 64-bit mix per rejection round when the top level overshoots (probability below
-     * 1/2, fewer than 1 round expected); no division or floating point.
+     * operations (the level mask is computed once per snapshot; the top level's field position comes from a
+     * packed constant indexed by the level bits' leading-zero count), plus one 64-bit mix per rejection round
+     * when the top level overshoots (probability below 1/2, fewer than 1 round expected); no division or
+     * floating point. Like Maglev, the pick returns the stripe's handle from a per-snapshot array.
      */
     static final class Jump extends Picker {
+        /**
+         * For a top level k of 0 to 7, byte {@code 7 - k} holds the first hash bit of the level's candidate field,
+         * {@code 32 + k(k-1)/2}, so that {@code SHIFTS >>> (nlz << 3)} with {@code nlz = 31 - k} (a long shift
+         * uses the low 6 bits of its count) is that position: one shift instead of a multiply.
+         */
+        private static final long SHIFTS;
+
+        static {
+            long s = 0;
+            for (int k = 0; k <= 7; k++) {
+                s |= (long) (32 + (k * (k - 1) >> 1)) << (8 * (7 - k));
+            }
+            SHIFTS = s;
+        }
+
+        /** The level bits of a key for this member count: {@code -1 >>> nlz(n - 1)}, 0 for one member. */
+        private final int levelMask;
+        /** Every member's handle for every stripe ({@link #stripeHandles}). */
+        private final Member.Handle[] handles;
+
         Jump(Member[] members) {
             super(members, true, false);
+            levelMask = levelMask(members.length);
+            handles = stripeHandles(members);
+        }
+
+        private static int levelMask(int n) {
+            return n <= 1 ? 0 : -1 >>> Integer.numberOfLeadingZeros(n - 1);
         }
 
         /**
@@ -383,19 +425,31 @@ final class HashPickers {
          * @return the bucket in [0, n)
          */
         static int bucket(long hash, int n) {
-            if (n <= 1) {
-                return 0;
-            }
-            int levels = (int) hash & (-1 >>> Integer.numberOfLeadingZeros(n - 1));
+            return bucket(hash, n, levelMask(n));
+        }
+
+        /** {@link #bucket(long, int)} with the level mask of {@code n} precomputed. */
+        private static int bucket(long hash, int n, int levelMask) {
+            int levels = (int) hash & levelMask;
             if (levels == 0) {
                 return 0;
             }
-            int low = Integer.highestOneBit(levels);
-            int b = low | candidate(hash, low);
-            if (b < n) {
-                return b;
+            int b;
+            int low;
+            if (levels < 1 << 8) {
+                // top level k <= 7: the candidate field starts at bit 32 + k(k-1)/2 (see candidate)
+                int nlz = Integer.numberOfLeadingZeros(levels);
+                low = Integer.MIN_VALUE >>> nlz;
+                b = low | ((int) (hash >>> (SHIFTS >>> (nlz << 3))) & (low - 1));
+            } else {
+                low = Integer.highestOneBit(levels);
+                b = low | candidate(hash, low);
             }
-            // the top level overshot: walk back by rejection sampling over [0, 2 × low)
+            return b < n ? b : overshoot(hash, n, levels, low);
+        }
+
+        /** The top level {@code low} overshot n: walk back by rejection sampling over [0, 2 × low). */
+        private static int overshoot(long hash, int n, int levels, int low) {
             int range = (low << 1) - 1;
             long state = hash ^ 0xA54FF53A5F1D36F1L;
             for (; ; ) {
@@ -442,19 +496,51 @@ final class HashPickers {
             if (n == 0) {
                 return null;
             }
-            int i = bucket(hash, n);
+            int i = bucket(hash, n, levelMask);
             Member m = ms[i];
-            if (lb.usable(m)) {
-                return m;
+            return lb.usable(m) ? m : failover(lb, ms, hash, i);
+        }
+
+        @Override
+        Member.Handle pickHandle(DefaultLoadBalancer lb, long hash, int stripe) {
+            Member[] ms = members;
+            int n = ms.length;
+            if (n == 0) {
+                return null;
             }
+            int i = bucket(hash, n, levelMask);
+            if (lb.usable(ms[i])) {
+                return handles[(i << STRIPE_BITS) | stripe];
+            }
+            Member m = failover(lb, ms, hash, i);
+            return m == null ? null : m.handle(stripe);
+        }
+
+        private static Member failover(DefaultLoadBalancer lb, Member[] ms, long hash, int i) {
+            int n = ms.length;
             for (int attempt = 1; attempt <= 8; attempt++) {
-                m = ms[bucket(Request.mix(hash + attempt * 0x9E3779B97F4A7C15L), n)];
+                Member m = ms[bucket(Request.mix(hash + attempt * 0x9E3779B97F4A7C15L), n)];
                 if (lb.usable(m)) {
                     return m;
                 }
             }
             return scan(lb, ms, i);
         }
+    }
+
+    /** log2 of {@link Stripes#COUNT}. */
+    static final int STRIPE_BITS = Integer.numberOfTrailingZeros(Stripes.COUNT);
+
+    /** Every member's handle for every stripe: element {@code (i << STRIPE_BITS) | stripe} is member i's. */
+    static Member.Handle[] stripeHandles(Member[] members) {
+        int n = members.length;
+        Member.Handle[] hs = new Member.Handle[Stripes.COUNT * n];
+        for (int i = 0; i < n; i++) {
+            for (int s = 0; s < Stripes.COUNT; s++) {
+                hs[(i << STRIPE_BITS) | s] = members[i].handle(s);
+            }
+        }
+        return hs;
     }
 
     /**
