@@ -415,17 +415,21 @@ public final class Member extends MemberHead {
         boolean releaseChecked() {
             Thread t = Thread.currentThread();
             if ((Thread) OWNER.getAcquire(this) == t) {
-                // the usual case first (an exact handle never has an owner)
-                int done = ownerDone + 1;
-                OWNER_DONE.setRelease(this, done);
-                // picks read after the owner's own ownerDone: it counts the pick of every completion in done
-                if ((int) PICKS.getAcquire(this) - done >= 0) {
-                    return true;
-                }
-                OWNER_DONE.setRelease(this, done - 1);
-                return false;
+                return ownerRelease(); // the usual case first (an exact handle never has an owner)
             }
             return releaseOther(t);
+        }
+
+        /** A completion by the owner of {@link #ownerDone}: a plain read and a release store, checked. */
+        private boolean ownerRelease() {
+            int done = ownerDone + 1;
+            OWNER_DONE.setRelease(this, done);
+            // picks read after the owner's own ownerDone: it counts the pick of every completion in done
+            if ((int) PICKS.getAcquire(this) - done >= 0) {
+                return true;
+            }
+            OWNER_DONE.setRelease(this, done - 1);
+            return false;
         }
 
         /** {@link #releaseChecked} by a thread that does not own {@link #ownerDone} yet, or on an exact count. */
@@ -440,13 +444,7 @@ public final class Member extends MemberHead {
             }
             Thread o = (Thread) OWNER.getAcquire(this);
             if (o == t || (Stripes.mayClaim(o, t, stripe) && OWNER.compareAndSet(this, o, t))) {
-                int done = ownerDone + 1;
-                OWNER_DONE.setRelease(this, done);
-                if ((int) PICKS.getAcquire(this) - done >= 0) {
-                    return true;
-                }
-                OWNER_DONE.setRelease(this, done - 1);
-                return false;
+                return ownerRelease();
             }
             // ownerDone read before picks (see the class comment)
             int done = (int) OWNER_DONE.getAcquire(this);
