@@ -58,7 +58,7 @@ import java.lang.invoke.VarHandle;
  * The stamp only moves forward. The failure-rate window is guarded by this object's monitor. Everything else is volatile and
  * written on rare paths.
  */
-public final class Member extends MemberHead {
+final class Member extends MemberHead {
 
     /** Gets no new picks. */
     static final int DRAINING = 1;
