@@ -160,7 +160,7 @@ final class HashPickers {
      * slots: half the cache lines and pages of {@code char}s, which showed as L1/TLB misses per pick), {@code
      * char}s up to 65535, else {@code int}s (4-bit entries up to 16 members, 32 KB, did not lower the L1
      * misses per pick and cost instructions). The pick returns the stripe's {@link Member.Handle} from a
-     * per-snapshot array ({@link #stripeHandles}), so the member (its status) and the handle (its counters)
+     * per-snapshot array ({@link Picker#handleTable}), so the member (its status) and the handle (its counters)
      * load side by side from the slot's index rather than the handle after the member.
      */
     static final class Maglev extends Picker implements Walk {
@@ -170,12 +170,12 @@ final class HashPickers {
         private final char[] small;
         /** Member index (unsigned) per slot with at most 256 members, else null. */
         private final byte[] tiny;
-        /** Every member's handle for every stripe ({@link #stripeHandles}). */
+        /** Every member's handle for every stripe ({@link Picker#handleTable}). */
         private final Member.Handle[] handles;
 
         Maglev(Member[] members, int tableSize) {
             super(members, true, false);
-            handles = stripeHandles(members);
+            handles = handleTable(members);
             int[] t = build(members, tableSize);
             if (members.length <= 256) {
                 tiny = new byte[t.length];
@@ -404,13 +404,13 @@ final class HashPickers {
 
         /** The level bits of a key for this member count: {@code -1 >>> nlz(n - 1)}, 0 for one member. */
         private final int levelMask;
-        /** Every member's handle for every stripe ({@link #stripeHandles}). */
+        /** Every member's handle for every stripe ({@link Picker#handleTable}). */
         private final Member.Handle[] handles;
 
         Jump(Member[] members) {
             super(members, true, false);
             levelMask = levelMask(members.length);
-            handles = stripeHandles(members);
+            handles = handleTable(members);
         }
 
         private static int levelMask(int n) {
@@ -526,21 +526,6 @@ final class HashPickers {
             }
             return scan(lb, ms, i);
         }
-    }
-
-    /** log2 of {@link Stripes#COUNT}. */
-    static final int STRIPE_BITS = Integer.numberOfTrailingZeros(Stripes.COUNT);
-
-    /** Every member's handle for every stripe: element {@code (i << STRIPE_BITS) | stripe} is member i's. */
-    static Member.Handle[] stripeHandles(Member[] members) {
-        int n = members.length;
-        Member.Handle[] hs = new Member.Handle[Stripes.COUNT * n];
-        for (int i = 0; i < n; i++) {
-            for (int s = 0; s < Stripes.COUNT; s++) {
-                hs[(i << STRIPE_BITS) | s] = members[i].handle(s);
-            }
-        }
-        return hs;
     }
 
     /**

@@ -46,17 +46,21 @@ abstract class Picker {
         return m == null ? null : m.handle(stripe);
     }
 
+    /** log2 of {@link Stripes#COUNT}. */
+    static final int STRIPE_BITS = Integer.numberOfTrailingZeros(Stripes.COUNT);
+
     /**
-     * The members' handles, stripe-major: element {@code s × n + i} is {@code members[i].handle(s)}, so a
-     * picker that has chosen index {@code i} reaches the selection with one array read rather than through
-     * the member's own handle array (one dependent load less on the way to the pick's atomic add).
+     * Every member's handle for every stripe, member-major: element {@code (i << STRIPE_BITS) | s} is {@code
+     * members[i].handle(s)}, so a picker that has chosen index {@code i} reaches the selection with one array
+     * read (a shift and an or) rather than through the member's own handle array: one dependent load less on
+     * the way to the pick's atomic add, and the member and the handle load in parallel.
      */
-    static Member.Handle[] stripeMajor(Member[] ms) {
+    static Member.Handle[] handleTable(Member[] ms) {
         int n = ms.length;
         Member.Handle[] out = new Member.Handle[Stripes.COUNT * n];
-        for (int s = 0; s < Stripes.COUNT; s++) {
-            for (int i = 0; i < n; i++) {
-                out[s * n + i] = ms[i].handle(s);
+        for (int i = 0; i < n; i++) {
+            for (int s = 0; s < Stripes.COUNT; s++) {
+                out[(i << STRIPE_BITS) | s] = ms[i].handle(s);
             }
         }
         return out;

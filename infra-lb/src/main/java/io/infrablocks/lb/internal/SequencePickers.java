@@ -25,7 +25,7 @@ import java.lang.invoke.VarHandle;
  * weight from it; weights {5, 1, 1} give {@code a a b a c a a}. That sequence is periodic with period
  * total/gcd, and depends only on the weights, so it is precomputed once per snapshot into {@code schedule}
  * (member indexes; O(period × n) at rebuild) and a pick is one cursor step and two array reads (the
- * schedule, then the stripe's handle of that member, see {@link Picker#stripeMajor}): O(1), lock-free,
+ * schedule, then the stripe's handle of that member, see {@link Picker#handleTable}): O(1), lock-free,
  * exact over every full period and as smooth as nginx's in one thread. Periods longer than {@value
  * #MAX_PERIOD} are scaled down proportionally (ratios then hold to within 1/{@value #MAX_PERIOD}). A
  * refused member's slot passes to the next entry of the schedule.
@@ -72,13 +72,13 @@ final class SequencePickers {
 
     static final class RoundRobin extends Picker {
         private final Cursor cursor;
-        /** The handles, stripe-major ({@link Picker#stripeMajor}). */
+        /** The handles ({@link Picker#handleTable}). */
         private final Member.Handle[] handles;
 
         RoundRobin(Member[] members, Cursor cursor) {
             super(members, false, false);
             this.cursor = cursor;
-            this.handles = stripeMajor(members);
+            this.handles = handleTable(members);
         }
 
         @Override
@@ -89,7 +89,7 @@ final class SequencePickers {
                 return null;
             }
             int i = cursor.next(n, stripe);
-            Member.Handle h = handles[stripe * n + i];
+            Member.Handle h = handles[(i << STRIPE_BITS) | stripe];
             if (lb.admit(h.member)) {
                 return h;
             }
@@ -112,7 +112,7 @@ final class SequencePickers {
         private final Cursor cursor;
         /** One period of the schedule, as indexes into {@link #members}. */
         private final int[] schedule;
-        /** The handles, stripe-major ({@link Picker#stripeMajor}). */
+        /** The handles ({@link Picker#handleTable}). */
         private final Member.Handle[] handles;
 
         SmoothWeighted(Member[] members, Cursor cursor) {
@@ -123,7 +123,7 @@ final class SequencePickers {
                 w[i] = members[i].weight;
             }
             this.schedule = schedule(w);
-            this.handles = stripeMajor(members);
+            this.handles = handleTable(members);
         }
 
         @Override
@@ -146,7 +146,7 @@ final class SequencePickers {
                 return null;
             }
             int i = cursor.next(n, stripe);
-            Member.Handle h = handles[stripe * members.length + s[i]];
+            Member.Handle h = handles[(s[i] << STRIPE_BITS) | stripe];
             if (lb.admit(h.member)) {
                 return h;
             }
