@@ -589,6 +589,47 @@ class LoadBalancerTest {
     }
 
     @Test
+    void unseededP2cSpreadsOutstandingCallsEvenlyAndSkipsDrainedEndpoints() {
+        // without a seeded generator each pick takes the candidate pair its stripe drew at the previous pick;
+        // a stuck or skewed pair would pile the calls on few endpoints
+        for (String strategy : List.of("p2c-least-connections", "p2c-ewma")) {
+            List<Endpoint> eps = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                eps.add(ep("e" + i).withWeight(i < 5 ? 1 : 3));
+            }
+            try (LoadBalancer lb = LoadBalancer.builder()
+                    .endpoints(eps)
+                    .strategy(Strategy.named(strategy))
+                    .build()) {
+                lb.drain("e9");
+                Map<String, Integer> counts = new HashMap<>();
+                for (int i = 0; i < 2_000; i++) {
+                    counts.merge(lb.pick().endpoint().id(), 1, Integer::sum);
+                }
+                assertFalse(counts.containsKey("e9"), strategy + ": picked the draining endpoint " + counts);
+                assertEquals(2_000, lb.stats().inFlight());
+                if (strategy.equals("p2c-ewma")) {
+                    // no latency sample yet: an endpoint with calls in flight costs a penalty per weight, so the
+                    // heavy ones take most calls, but each endpoint takes a call while it has none
+                    for (int i = 0; i < 9; i++) {
+                        assertTrue(counts.getOrDefault("e" + i, 0) > 0, strategy + ": e" + i + " unused: " + counts);
+                    }
+                    continue;
+                }
+                // every other endpoint carries its weight's share: 1 or 3 of 17 units (118 or 353 calls),
+                // two choices keep each within a few calls of it
+                for (int i = 0; i < 9; i++) {
+                    int share = 2_000 * (i < 5 ? 1 : 3) / 17;
+                    int got = counts.getOrDefault("e" + i, 0);
+                    assertTrue(
+                            Math.abs(got - share) <= 8,
+                            strategy + ": e" + i + " has " + got + " calls, its share is " + share + ": " + counts);
+                }
+            }
+        }
+    }
+
+    @Test
     void p2cCountsCallsCompletedOnAnotherThreadForThePickingThread() {
         assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
             try (LoadBalancer lb = LoadBalancer.builder()

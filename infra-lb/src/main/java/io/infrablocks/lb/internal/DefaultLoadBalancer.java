@@ -28,8 +28,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The load balancer.
  *
- * <p><b>Design.</b> Membership is copy-on-write: every add, remove or re-weight builds a new {@link
- * Snapshot} (members array + the strategy's {@link Picker} tables) under {@code writeLock} and publishes it
+ * <p><b>Design.</b> Membership is copy-on-write: every add, remove or re-weight builds a new snapshot, the
+ * strategy's {@link Picker} (members array + the strategy's tables), under {@code writeLock} and publishes it
  * with one volatile write to {@code snapshot}; {@link #pick} reads that field once and never takes a lock,
  * so membership changes never block picks (a pick on the previous snapshot sees removed members flagged
  * {@code REMOVED} and skips them). Health is not part of the snapshot: each {@link Member} has a status
@@ -64,16 +64,6 @@ public final class DefaultLoadBalancer implements LoadBalancer {
     /** The longest real-time wait in {@link #awaitDrained} before it re-reads the clock: 10 ms. */
     static final long DRAIN_POLL_NANOS = 10_000_000L;
 
-    static final class Snapshot {
-        final Member[] members;
-        final Picker picker;
-
-        Snapshot(Member[] members, Picker picker) {
-            this.members = members;
-            this.picker = picker;
-        }
-    }
-
     private final String name;
     private final Strategy strategy;
     private final PickerFactory factory;
@@ -82,6 +72,9 @@ public final class DefaultLoadBalancer implements LoadBalancer {
     private final CoarseClock ewmaClock;
 
     private final RandomGenerator random;
+    /** Whether the balancer draws from a given generator (reproducible runs) rather than per thread. */
+    final boolean seeded;
+
     private final LoadBalancerListener listener;
     final long ewmaDecayNanos;
     /** {@code 1 / ewmaDecayNanos}: the P2C pick multiplies by it rather than divide (a division is ~13 cycles). */
@@ -114,7 +107,9 @@ public final class DefaultLoadBalancer implements LoadBalancer {
     private final StickyTable sticky;
     private final HealthChecker checker;
 
-    private volatile Snapshot snapshot;
+    /** The current membership snapshot with the strategy's tables for it ({@link Picker.Closed} once closed). */
+    private volatile Picker snapshot;
+
     private volatile boolean panic;
 
     private final ReentrantLock writeLock = new ReentrantLock();
@@ -137,6 +132,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         this.factory = factory(config);
         this.clock = config.clock();
         this.random = config.random();
+        this.seeded = random != null;
         this.listener = config.listener();
         this.ewmaDecayNanos = config.ewmaDecayNanos();
         this.ewmaDecayRate = 1.0 / ewmaDecayNanos;
@@ -232,29 +228,28 @@ public final class DefaultLoadBalancer implements LoadBalancer {
     @Override
     public Selection pick(Request request) {
         Objects.requireNonNull(request, "request");
-        Snapshot s = snapshot;
-        Picker p = s.picker;
-        if (p == null) {
+        Picker p = snapshot;
+        if (p.closed) {
             throw new IllegalStateException("load balancer '" + name + "' is closed");
         }
         if (sticky != null) {
             String key = request.key();
             if (key != null) {
-                return stickyPick(s, request, key);
+                return stickyPick(p, request, key);
             }
         }
         long hash = request.hash();
         if (p.usesHash && !request.hashed()) {
             hash = nextLong();
         }
-        return select(s, p, hash, Stripes.current());
+        return select(p, hash, Stripes.current());
     }
 
-    private Member.Handle select(Snapshot s, Picker p, long hash, int stripe) {
+    private Member.Handle select(Picker p, long hash, int stripe) {
         for (int attempt = 0; ; attempt++) {
             Member.Handle h = p.pickHandle(this, hash, stripe);
             if (h == null) {
-                throw noAvailable(s);
+                throw noAvailable(p);
             }
             Member m = h.member;
             if (!p.acquires) {
@@ -265,12 +260,12 @@ public final class DefaultLoadBalancer implements LoadBalancer {
             }
             backOut(h);
             if (attempt == 64) {
-                throw noAvailable(s);
+                throw noAvailable(p);
             }
         }
     }
 
-    private Selection stickyPick(Snapshot s, Request request, String key) {
+    private Selection stickyPick(Picker p, Request request, String key) {
         long now = now();
         int stripe = Stripes.current();
         StickyTable.Binding b = sticky.get(key);
@@ -285,7 +280,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
                 }
                 backOut(h);
             }
-            Member.Handle h = select(s, s.picker, request.hash(), stripe);
+            Member.Handle h = select(p, request.hash(), stripe);
             Member m = h.member;
             b.member = m;
             b.expiresAt = now + sticky.ttlNanos;
@@ -295,7 +290,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
             listener.onRebound(key, old.endpoint, m.endpoint);
             return m.rebound(stripe);
         }
-        Member.Handle h = select(s, s.picker, request.hash(), stripe);
+        Member.Handle h = select(p, request.hash(), stripe);
         sticky.put(key, h.member, now + sticky.ttlNanos);
         return h;
     }
@@ -715,7 +710,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
     /** Builds and publishes a new snapshot; caller holds writeLock. */
     private void publish() {
         Member[] ms = byId.values().toArray(new Member[0]);
-        snapshot = new Snapshot(ms, factory.create(ms));
+        snapshot = factory.create(ms);
     }
 
     private void checkOpen() {
@@ -840,7 +835,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         return EndpointStatus.HEALTHY;
     }
 
-    private NoAvailableEndpointException noAvailable(Snapshot s) {
+    private NoAvailableEndpointException noAvailable(Picker s) {
         long now = now();
         int healthy = 0;
         int draining = 0;
@@ -874,7 +869,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         }
         writeLock.lock();
         try {
-            snapshot = new Snapshot(snapshot.members, null);
+            snapshot = new Picker.Closed(snapshot.members);
         } finally {
             writeLock.unlock();
         }

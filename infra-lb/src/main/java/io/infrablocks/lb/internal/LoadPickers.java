@@ -1,5 +1,7 @@
 package io.infrablocks.lb.internal;
 
+import java.util.concurrent.ThreadLocalRandom;
+
 /**
  * The load-aware strategies, fed by completions: weighted least-connections, least response time
  * (peak-EWMA), and power of two choices over either load.
@@ -13,7 +15,13 @@ package io.infrablocks.lb.internal;
  * <p>Least-connections and least response time scan all members from a random start (random tie
  * breaking): O(n). Power of two choices (Mitzenmacher 2001) draws two distinct members (uniformly from
  * one random long; with unequal weights in proportion to weight, from a slot table, so a slow low-weight
- * pair is rarely the only choice) and keeps the lighter: O(1). P2C reads the in-flight counts of the
+ * pair is rarely the only choice) and keeps the lighter: O(1). Each pick uses the pair its stripe drew at
+ * the stripe's previous pick and draws the next one ({@code TwoChoices.ahead}): the candidates are random
+ * and independent of the loads either way, and the draw no longer delays the loads' reads. Why that
+ * matters: the pick's atomic add is a full fence, so nothing of the next pick starts before it completes,
+ * and a pick costs about the longest chain of dependent loads and arithmetic from its start to its atomic
+ * add; drawing first put the generator, the slot reads and the candidates' reads on one chain. A balancer
+ * with a given generator draws at the pick instead, so seeded runs stay reproducible. P2C reads the in-flight counts of the
  * picking thread's stripe only ({@link Member#load(int)}: each stripe balances as an independent client,
  * as P2C runs distributed in Finagle, Linkerd and Envoy; see {@link Member}); the scans read the exact
  * global counts. Comparing two peak-EWMA loads needs no
@@ -102,21 +110,40 @@ final class LoadPickers {
          * weights or more than 4096 members: uniform draws.
          */
         private final char[] slots;
+        /** Every member's handle for every stripe ({@link Picker#handleTable}). */
+        private final Member.Handle[] table;
+        /** The members' weights when this snapshot was built (a re-weight builds a new picker). */
+        private final int[] weights;
         /**
-         * Per stripe, the members' handles of that stripe in member order: a pick reads its candidates'
-         * counts through one dense array that stays in the picking thread's cache, rather than through each
-         * member's handle array.
+         * Per stripe (longs {@code [Stripes.offset(s) / 2, + 1]}, a 128-byte cell each): the candidate pair of
+         * the stripe's next pick, packed as {@code i << 32 | j}, and the SplitMix64 state it is drawn from.
+         * Each pick takes the pair drawn by the previous one and draws the next, so the draw (a random number
+         * and two slot reads) is off the path from the pick's start to its atomic add. Threads sharing a
+         * stripe race on the cell: two picks may take the same pair, or one state step may be lost, which only
+         * correlates those picks' candidates; a pair is always two valid indexes, the halves of one long.
+         * Null with fewer than 2 members.
          */
-        private final Member.Handle[][] byStripe;
+        private final long[] ahead;
 
         TwoChoices(Member[] members, boolean ewma) {
             super(members, false, false);
             this.ewma = ewma;
-            this.slots = RandomPickers.Alias.uniform(members) || members.length > 4096 ? null : slots(members);
-            this.byStripe = new Member.Handle[Stripes.COUNT][members.length];
-            for (int s = 0; s < Stripes.COUNT; s++) {
-                for (int i = 0; i < members.length; i++) {
-                    byStripe[s][i] = members[i].handle(s);
+            int n = members.length;
+            this.slots = RandomPickers.Alias.uniform(members) || n > 4096 ? null : slots(members);
+            this.table = handleTable(members);
+            this.weights = new int[n];
+            for (int i = 0; i < n; i++) {
+                weights[i] = members[i].weight;
+            }
+            if (n < 2) {
+                this.ahead = null;
+            } else {
+                this.ahead = new long[Stripes.offset(Stripes.COUNT) / 2];
+                ThreadLocalRandom r = ThreadLocalRandom.current();
+                for (int s = 0; s < Stripes.COUNT; s++) {
+                    int cell = Stripes.offset(s) >> 1;
+                    ahead[cell] = draw(r.nextLong(), n);
+                    ahead[cell + 1] = r.nextLong();
                 }
             }
         }
@@ -165,42 +192,89 @@ final class LoadPickers {
 
         @Override
         Member.Handle pickHandle(DefaultLoadBalancer lb, long hash, int stripe) {
-            Member.Handle[] hs = byStripe[stripe];
-            int n = hs.length;
-            if (n <= 1) {
-                return n == 1 && lb.usable(hs[0].member) ? hs[0] : null;
+            long[] ah = ahead;
+            if (ah == null || lb.seeded) {
+                return pickNow(lb, stripe);
             }
-            long pair = draw(lb, n);
+            // this pick's pair, drawn by the previous pick of the stripe; then the next pick's pair, whose
+            // draw runs in parallel with this pick's comparison rather than before it
+            int cell = Stripes.offset(stripe) >> 1;
+            long pair = ah[cell];
+            long seed = ah[cell + 1] + GAMMA;
+            ah[cell + 1] = seed;
+            ah[cell] = draw(mix(seed), members.length);
             int i = (int) (pair >>> 32);
             int j = (int) pair;
-            Member.Handle ha = hs[i];
-            Member.Handle hb = hs[j];
-            Member a = ha.member;
-            Member b = hb.member;
+            Member.Handle[] t = table;
+            Member.Handle ha = t[(i << STRIPE_BITS) | stripe];
+            Member.Handle hb = t[(j << STRIPE_BITS) | stripe];
+            Member[] ms = members;
+            Member a = ms[i];
+            Member b = ms[j];
             if ((a.status | b.status) == 0) {
+                int[] w = weights;
                 if (!ewma) {
-                    // in flight per weight, cross-multiplied (no division), and the choice made without a
-                    // branch (it is a coin flip between equal loads, which a branch would mispredict)
-                    long la = (long) (ha.load() + 1) * b.weight;
-                    long lb2 = (long) (hb.load() + 1) * a.weight;
-                    return hs[i + ((j - i) & (int) ((lb2 - la) >> 63))];
+                    // in flight per weight, cross-multiplied (no division)
+                    long la = (long) (ha.load() + 1) * w[j];
+                    long lb2 = (long) (hb.load() + 1) * w[i];
+                    return lb2 < la ? hb : ha;
                 }
                 double ca = ha.cost;
                 double cb = hb.cost;
                 if (ca > 0 && cb > 0) {
-                    return lighter(lb, a, ha, ca, b, hb, cb) ? hb : ha;
+                    return lighter(lb, ha, ca, w[j], hb, cb, w[i]) ? hb : ha;
                 }
             }
             Member m = pickSlow(lb, stripe, a, b);
             return m == null ? null : m.handle(stripe);
         }
 
+        /** {@link #pickHandle} drawing the pair now (a seeded balancer: reproducible draws; or no {@link #ahead}). */
+        private Member.Handle pickNow(DefaultLoadBalancer lb, int stripe) {
+            Member[] ms = members;
+            int n = ms.length;
+            if (n <= 1) {
+                return n == 1 && lb.usable(ms[0]) ? ms[0].handle(stripe) : null;
+            }
+            long pair = draw(lb.nextLong(), n);
+            Member a = ms[(int) (pair >>> 32)];
+            Member b = ms[(int) pair];
+            Member.Handle ha = a.handle(stripe);
+            Member.Handle hb = b.handle(stripe);
+            if ((a.status | b.status) == 0) {
+                if (!ewma) {
+                    long la = (long) (ha.load() + 1) * b.weight;
+                    long lb2 = (long) (hb.load() + 1) * a.weight;
+                    return lb2 < la ? hb : ha;
+                }
+                double ca = ha.cost;
+                double cb = hb.cost;
+                if (ca > 0 && cb > 0) {
+                    return lighter(lb, ha, ca, b.weight, hb, cb, a.weight) ? hb : ha;
+                }
+            }
+            Member m = pickSlow(lb, stripe, a, b);
+            return m == null ? null : m.handle(stripe);
+        }
+
+        /** The Weyl increment of the per-stripe generators: SplitMix64's (Steele, Lea and Flood, OOPSLA 2014). */
+        private static final long GAMMA = 0x9e3779b97f4a7c15L;
+
+        /**
+         * The output function of the per-stripe generators: one xor-shift, multiply, xor-shift round (half of
+         * SplitMix64's, whose second round would lengthen the path this draw must finish within); its output
+         * only chooses two candidates.
+         */
+        private static long mix(long z) {
+            z = (z ^ (z >>> 32)) * 0xd6e8feb86659fd93L;
+            return z ^ (z >>> 32);
+        }
+
         /**
          * Two distinct candidates from one random long, packed as {@code i << 32 | j}: uniform, or by weight
          * from {@link #slots}.
          */
-        private long draw(DefaultLoadBalancer lb, int n) {
-            long r = lb.nextLong();
+        private long draw(long r, int n) {
             int i;
             int j;
             char[] sl = slots;
@@ -248,7 +322,7 @@ final class LoadPickers {
                 if (attempt == 4) {
                     break;
                 }
-                long pair = draw(lb, n);
+                long pair = draw(lb.nextLong(), n);
                 a = ms[(int) (pair >>> 32)];
                 b = ms[(int) pair];
                 if ((a.status | b.status) == 0) {
@@ -262,7 +336,7 @@ final class LoadPickers {
                     double ca = ha.cost;
                     double cb = hb.cost;
                     if (ca > 0 && cb > 0) {
-                        return lighter(lb, a, ha, ca, b, hb, cb) ? b : a;
+                        return lighter(lb, ha, ca, b.weight, hb, cb, a.weight) ? b : a;
                     }
                 }
             }
@@ -289,11 +363,11 @@ final class LoadPickers {
          * @return whether b is strictly lighter than a
          */
         private static boolean lighter(
-                DefaultLoadBalancer lb, Member a, Member.Handle ha, double ca, Member b, Member.Handle hb, double cb) {
+                DefaultLoadBalancer lb, Member.Handle ha, double ca, int wb, Member.Handle hb, double cb, int wa) {
             long sa = ha.costStamp;
             long sb = hb.costStamp;
-            double la = ca * (ha.load() + 1) * b.weight;
-            double lb2 = cb * (hb.load() + 1) * a.weight;
+            double la = ca * (ha.load() + 1) * wb;
+            double lb2 = cb * (hb.load() + 1) * wa;
             if (sa - sb > 0) {
                 lb2 *= Member.decay((sa - sb) * lb.ewmaDecayRate);
             } else if (sb - sa > 0) {

@@ -1,9 +1,10 @@
 package io.infrablocks.lb.internal;
 
 /**
- * One strategy's immutable view of one membership snapshot: rebuilt (copy-on-write) on every membership
- * or weight change and published with the snapshot through one volatile write, so {@link #pick} reads
- * plain final fields. Shared mutable state (a round-robin cursor) lives in the {@link PickerFactory} and
+ * One strategy's immutable view of one membership snapshot, and the snapshot itself ({@link #members}):
+ * rebuilt (copy-on-write) on every membership or weight change and published through one volatile write,
+ * so a pick reaches the strategy's tables in one load from the balancer and {@link #pick} reads plain final
+ * fields. Shared mutable state (a round-robin cursor) lives in the {@link PickerFactory} and
  * survives rebuilds. A picker consults the balancer for each candidate's health ({@link
  * DefaultLoadBalancer#admit}, {@link DefaultLoadBalancer#usable}) and walks to its own next candidate when
  * one is refused: that is the failover of every strategy.
@@ -15,11 +16,30 @@ abstract class Picker {
     final boolean usesHash;
     /** Whether {@link #pick} already reserved the in-flight unit (bounded loads, by CAS). */
     final boolean acquires;
+    /** Whether this is the snapshot of a closed balancer ({@link Closed}). */
+    final boolean closed;
 
     Picker(Member[] members, boolean usesHash, boolean acquires) {
+        this(members, usesHash, acquires, false);
+    }
+
+    private Picker(Member[] members, boolean usesHash, boolean acquires, boolean closed) {
         this.members = members;
         this.usesHash = usesHash;
         this.acquires = acquires;
+        this.closed = closed;
+    }
+
+    /** The snapshot a closed balancer publishes: its last members, and no picks. */
+    static final class Closed extends Picker {
+        Closed(Member[] members) {
+            super(members, false, false, true);
+        }
+
+        @Override
+        Member pick(DefaultLoadBalancer lb, long hash, int stripe) {
+            return null;
+        }
     }
 
     /**
