@@ -6,7 +6,7 @@ import java.lang.invoke.VarHandle;
 /**
  * Round-robin and nginx smooth weighted round-robin.
  *
- * <p>Round-robin: a {@link Cursor} indexes the members; a refused member passes the turn to the next one.
+ * <p>Round-robin: a cursor ({@link #next}) indexes the members; a refused member passes the turn to the next one.
  * The cursor is <em>per thread</em>, as Envoy keeps one rotation per worker thread: one slot per {@link
  * Stripes stripe}, each on its own cache line, so two threads picking at once never write the same line (a
  * shared cursor costs a cache-line transfer per pick, 20× the pick itself with two threads). Hence the
@@ -37,45 +37,43 @@ final class SequencePickers {
     private SequencePickers() {}
 
     static PickerFactory roundRobin() {
-        Cursor cursor = new Cursor();
+        int[] cursor = Stripes.newCells();
         return members -> new RoundRobin(members, cursor);
     }
 
     static PickerFactory smoothWeighted() {
-        Cursor cursor = new Cursor();
+        int[] cursor = Stripes.newCells();
         return members -> new SmoothWeighted(members, cursor);
     }
 
-    /** Per-stripe rotation indexes, advanced with opaque (racy but coherent) reads and writes. */
-    static final class Cursor {
-        private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(int[].class);
+    private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(int[].class);
 
-        private final int[] slots = Stripes.newCells();
-
-        /**
-         * Takes the calling thread's next index in [0, n) and advances it.
-         *
-         * @param n the period, &gt; 0
-         * @param stripe the calling thread's stripe
-         * @return the index
-         */
-        int next(int n, int stripe) {
-            int at = Stripes.offset(stripe);
-            int v = (int) SLOT.getOpaque(slots, at);
-            if (v >= n || v < 0) {
-                v = Math.floorMod(v, n);
-            }
-            SLOT.setOpaque(slots, at, v + 1 == n ? 0 : v + 1);
-            return v;
+    /**
+     * Takes the calling thread's next index in [0, n) and advances it.
+     *
+     * @param slots the cursor: per-stripe rotation indexes ({@link Stripes#newCells}), shared by the
+     *     snapshots of one balancer and advanced with opaque (racy but coherent) reads and writes
+     * @param n the period, &gt; 0
+     * @param stripe the calling thread's stripe
+     * @return the index
+     */
+    static int next(int[] slots, int n, int stripe) {
+        int at = Stripes.offset(stripe);
+        int v = (int) SLOT.getOpaque(slots, at);
+        if (v >= n || v < 0) {
+            v = Math.floorMod(v, n);
         }
+        SLOT.setOpaque(slots, at, v + 1 == n ? 0 : v + 1);
+        return v;
     }
 
     static final class RoundRobin extends Picker {
-        private final Cursor cursor;
+        /** The balancer's cursor (see {@link SequencePickers#next}), read directly: one dependent load less per pick. */
+        private final int[] cursor;
         /** The handles ({@link Picker#handleTable}). */
         private final Member.Handle[] handles;
 
-        RoundRobin(Member[] members, Cursor cursor) {
+        RoundRobin(Member[] members, int[] cursor) {
             super(members, false, false);
             this.cursor = cursor;
             this.handles = handleTable(members);
@@ -88,7 +86,7 @@ final class SequencePickers {
             if (n == 0) {
                 return null;
             }
-            int i = cursor.next(n, stripe);
+            int i = next(cursor, n, stripe);
             Member.Handle h = handles[(i << STRIPE_BITS) | stripe];
             if (lb.admit(h.member)) {
                 return h;
@@ -104,18 +102,19 @@ final class SequencePickers {
             if (n == 0) {
                 return null;
             }
-            return admitFrom(lb, ms, cursor.next(n, stripe));
+            return admitFrom(lb, ms, next(cursor, n, stripe));
         }
     }
 
     static final class SmoothWeighted extends Picker {
-        private final Cursor cursor;
+        /** The balancer's cursor (see {@link SequencePickers#next}), read directly: one dependent load less per pick. */
+        private final int[] cursor;
         /** One period of the schedule, as indexes into {@link #members}. */
         private final int[] schedule;
         /** The handles ({@link Picker#handleTable}). */
         private final Member.Handle[] handles;
 
-        SmoothWeighted(Member[] members, Cursor cursor) {
+        SmoothWeighted(Member[] members, int[] cursor) {
             super(members, false, false);
             this.cursor = cursor;
             int[] w = new int[members.length];
@@ -133,7 +132,7 @@ final class SequencePickers {
             if (n == 0) {
                 return null;
             }
-            int i = cursor.next(n, stripe);
+            int i = next(cursor, n, stripe);
             Member m = members[s[i]];
             return lb.admit(m) ? m : pickAfter(lb, i);
         }
@@ -145,7 +144,7 @@ final class SequencePickers {
             if (n == 0) {
                 return null;
             }
-            int i = cursor.next(n, stripe);
+            int i = next(cursor, n, stripe);
             Member.Handle h = handles[(s[i] << STRIPE_BITS) | stripe];
             if (lb.admit(h.member)) {
                 return h;
