@@ -129,8 +129,12 @@ public class LbFloorBenchmark {
     }
 
     private int choose() {
+        return choose(ThreadLocalRandom.current().nextLong());
+    }
+
+    /** Two distinct indexes from {@code r}, the lighter of the two in flight per weight. */
+    private int choose(long r) {
         int n = array.length;
-        long r = ThreadLocalRandom.current().nextLong();
         int i = (int) (((r >>> 32) * n) >>> 32);
         int j = (int) (((r & 0xffffffffL) * (n - 1)) >>> 32);
         if (j >= i) {
@@ -155,20 +159,8 @@ public class LbFloorBenchmark {
      */
     @Benchmark
     public Object p2cWeyl() {
-        int n = array.length;
-        long s = seed + 0x9e3779b97f4a7c15L;
-        seed = s;
-        long r = s * 0xd6e8feb86659fd93L;
-        int i = (int) (((r >>> 32) * n) >>> 32);
-        int j = (int) (((r & 0xffffffffL) * (n - 1)) >>> 32);
-        if (j >= i) {
-            j++;
-        }
-        int[] c = counts;
-        int ai = (i + 1) * LINE;
-        int aj = (j + 1) * LINE;
-        long li = (long) (c[ai] - c[ai + 1] + 1) * weights[j];
-        long lj = (long) (c[aj] - c[aj + 1] + 1) * weights[i];
-        return callOn(lj < li ? j : i);
+        long z = seed + 0x9e3779b97f4a7c15L;
+        seed = z;
+        return callOn(choose(z * 0xd6e8feb86659fd93L));
     }
 }
