@@ -180,7 +180,8 @@ public final class FairPool<T> implements Pool<T> {
             this.expiresAt = expiresAt;
             this.lastUsed = now;
             this.lastVerified = now;
-            this.state = IN_USE;
+            // owned by its creator until dispatched; RESERVED so that metrics count it idle meanwhile
+            this.state = RESERVED;
         }
 
         boolean cas(int expect, int update) {
