@@ -203,8 +203,22 @@ final class LoadPickers {
             long seed = ah[cell + 1] + GAMMA;
             ah[cell + 1] = seed;
             ah[cell] = draw(mix(seed), members.length);
-            int i = (int) (pair >>> 32);
-            int j = (int) pair;
+            return choose(lb, stripe, (int) (pair >>> 32), (int) pair);
+        }
+
+        /** {@link #pickHandle} drawing the pair now (a seeded balancer: reproducible draws; or no {@link #ahead}). */
+        private Member.Handle pickNow(DefaultLoadBalancer lb, int stripe) {
+            Member[] ms = members;
+            int n = ms.length;
+            if (n <= 1) {
+                return n == 1 && lb.usable(ms[0]) ? ms[0].handle(stripe) : null;
+            }
+            long pair = draw(lb.nextLong(), n);
+            return choose(lb, stripe, (int) (pair >>> 32), (int) pair);
+        }
+
+        /** The lighter of members {@code i} and {@code j} for the stripe, if both are healthy; else {@link #pickSlow}. */
+        private Member.Handle choose(DefaultLoadBalancer lb, int stripe, int i, int j) {
             Member.Handle[] t = table;
             Member.Handle ha = t[(i << STRIPE_BITS) | stripe];
             Member.Handle hb = t[(j << STRIPE_BITS) | stripe];
@@ -223,34 +237,6 @@ final class LoadPickers {
                 double cb = hb.cost;
                 if (ca > 0 && cb > 0) {
                     return lighter(lb, ha, ca, w[j], hb, cb, w[i]) ? hb : ha;
-                }
-            }
-            Member m = pickSlow(lb, stripe, a, b);
-            return m == null ? null : m.handle(stripe);
-        }
-
-        /** {@link #pickHandle} drawing the pair now (a seeded balancer: reproducible draws; or no {@link #ahead}). */
-        private Member.Handle pickNow(DefaultLoadBalancer lb, int stripe) {
-            Member[] ms = members;
-            int n = ms.length;
-            if (n <= 1) {
-                return n == 1 && lb.usable(ms[0]) ? ms[0].handle(stripe) : null;
-            }
-            long pair = draw(lb.nextLong(), n);
-            Member a = ms[(int) (pair >>> 32)];
-            Member b = ms[(int) pair];
-            Member.Handle ha = a.handle(stripe);
-            Member.Handle hb = b.handle(stripe);
-            if ((a.status | b.status) == 0) {
-                if (!ewma) {
-                    long la = (long) (ha.load() + 1) * b.weight;
-                    long lb2 = (long) (hb.load() + 1) * a.weight;
-                    return lb2 < la ? hb : ha;
-                }
-                double ca = ha.cost;
-                double cb = hb.cost;
-                if (ca > 0 && cb > 0) {
-                    return lighter(lb, ha, ca, b.weight, hb, cb, a.weight) ? hb : ha;
                 }
             }
             Member m = pickSlow(lb, stripe, a, b);
