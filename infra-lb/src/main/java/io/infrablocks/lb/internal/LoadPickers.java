@@ -350,14 +350,17 @@ final class LoadPickers {
          */
         private static boolean lighter(
                 DefaultLoadBalancer lb, Member.Handle ha, double ca, int wb, Member.Handle hb, double cb, int wa) {
-            long sa = ha.costStamp;
-            long sb = hb.costStamp;
+            long gap = ha.costStamp - hb.costStamp; // > 0: b's estimate is the older one
             double la = ca * (ha.load() + 1) * wb;
             double lb2 = cb * (hb.load() + 1) * wa;
-            if (sa - sb > 0) {
-                lb2 *= Member.decay((sa - sb) * lb.ewmaDecayRate);
-            } else if (sb - sa > 0) {
-                la *= Member.decay((sb - sa) * lb.ewmaDecayRate);
+            if (gap != 0) {
+                // one decay call site: the pick's compiled code must stay small enough to be inlined
+                double f = Member.decay(Math.abs(gap) * lb.ewmaDecayRate);
+                if (gap > 0) {
+                    lb2 *= f;
+                } else {
+                    la *= f;
+                }
             }
             return lb2 < la;
         }
