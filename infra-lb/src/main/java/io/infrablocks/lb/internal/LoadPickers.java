@@ -21,8 +21,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * matters: the pick's atomic add is a full fence, so nothing of the next pick starts before it completes,
  * and a pick costs about the longest chain of dependent loads and arithmetic from its start to its atomic
  * add; drawing first put the generator, the slot reads and the candidates' reads on one chain. A balancer
- * with a given generator draws at the pick instead, so seeded runs stay reproducible. P2C reads the in-flight counts of the
- * picking thread's stripe only ({@link Member#load(int)}: each stripe balances as an independent client,
+ * with a given generator draws at the pick instead, so seeded runs stay reproducible.
+ *
+ * <p>P2C reads the in-flight counts of the picking thread's stripe only ({@link Member#load(int)}: each stripe balances as an independent client,
  * as P2C runs distributed in Finagle, Linkerd and Envoy; see {@link Member}); the scans read the exact
  * global counts. Comparing two peak-EWMA loads needs no
  * clock read: decaying both to now multiplies both by the same factor, so only the older estimate is
@@ -116,12 +117,13 @@ final class LoadPickers {
         private final int[] weights;
         /**
          * Per stripe (longs {@code [Stripes.offset(s) / 2, + 1]}, a 128-byte cell each): the candidate pair of
-         * the stripe's next pick, packed as {@code i << 32 | j}, and the SplitMix64 state it is drawn from.
+         * the stripe's next pick, packed as {@code i << 32 | j}, and the state of the stripe's generator (a Weyl
+         * sequence with SplitMix64's increment, one mixing round).
          * Each pick takes the pair drawn by the previous one and draws the next, so the draw (a random number
          * and two slot reads) is off the path from the pick's start to its atomic add. Threads sharing a
          * stripe race on the cell: two picks may take the same pair, or one state step may be lost, which only
          * correlates those picks' candidates; a pair is always two valid indexes, the halves of one long.
-         * Null with fewer than 2 members.
+         * Null with fewer than 2 members, and for a balancer with a given generator (it draws at the pick).
          */
         private final long[] ahead;
 
@@ -135,7 +137,7 @@ final class LoadPickers {
             for (int i = 0; i < n; i++) {
                 weights[i] = members[i].weight;
             }
-            if (n < 2) {
+            if (n < 2 || members[0].lb.seeded) {
                 this.ahead = null;
             } else {
                 this.ahead = new long[Stripes.offset(Stripes.COUNT) / 2];
@@ -193,7 +195,7 @@ final class LoadPickers {
         @Override
         Member.Handle pickHandle(DefaultLoadBalancer lb, long hash, int stripe) {
             long[] ah = ahead;
-            if (ah == null || lb.seeded) {
+            if (ah == null) {
                 return pickNow(lb, stripe);
             }
             // this pick's pair, drawn by the previous pick of the stripe; then the next pick's pair, whose
