@@ -442,8 +442,7 @@ final class Member extends MemberHead {
                 }
                 return true;
             }
-            Thread o = (Thread) OWNER.getAcquire(this);
-            if (o == t || (Stripes.mayClaim(o, t, stripe) && OWNER.compareAndSet(this, o, t))) {
+            if (owns(t)) {
                 return ownerRelease();
             }
             // ownerDone read before picks (see the class comment)
@@ -455,9 +454,8 @@ final class Member extends MemberHead {
             return false;
         }
 
-        /** Whether the calling thread owns {@link #ownerDone}, claiming it if it may. */
-        private boolean owns() {
-            Thread t = Thread.currentThread();
+        /** Whether thread {@code t}, the calling thread, owns {@link #ownerDone}, claiming it if it may. */
+        private boolean owns(Thread t) {
             Thread o = (Thread) OWNER.getAcquire(this);
             return o == t || (Stripes.mayClaim(o, t, stripe) && OWNER.compareAndSet(this, o, t));
         }
@@ -466,7 +464,7 @@ final class Member extends MemberHead {
         void uncount() {
             if (exact) {
                 IN_FLIGHT.getAndAdd(member, -1);
-            } else if (owns()) {
+            } else if (owns(Thread.currentThread())) {
                 OWNER_DONE.setRelease(this, ownerDone + 1);
             } else {
                 PICKS.getAndAdd(this, -1);
