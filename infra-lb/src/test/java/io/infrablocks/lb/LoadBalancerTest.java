@@ -630,6 +630,27 @@ class LoadBalancerTest {
     }
 
     @Test
+    void p2cLeastConnectionsComparesTheWeightsOfAReweightedEndpoint() {
+        // two endpoints: every pick compares the same pair, so outstanding calls split exactly by weight
+        for (boolean seeded : new boolean[] {false, true}) {
+            LoadBalancer.Builder builder = LoadBalancer.builder()
+                    .endpoints(List.of(ep("a"), ep("b")))
+                    .strategy(Strategy.p2cLeastConnections());
+            if (seeded) {
+                builder.random(new Random(5));
+            }
+            try (LoadBalancer lb = builder.build()) {
+                lb.updateEndpoint(ep("b").withWeight(3));
+                Map<String, Integer> counts = new HashMap<>();
+                for (int i = 0; i < 400; i++) {
+                    counts.merge(lb.pick().endpoint().id(), 1, Integer::sum);
+                }
+                assertEquals(Map.of("a", 100, "b", 300), counts, "seeded " + seeded);
+            }
+        }
+    }
+
+    @Test
     void p2cCountsCallsCompletedOnAnotherThreadForThePickingThread() {
         assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
             try (LoadBalancer lb = LoadBalancer.builder()

@@ -75,6 +75,13 @@ public final class DefaultLoadBalancer implements LoadBalancer {
     /** Whether the balancer draws from a given generator (reproducible runs) rather than per thread. */
     final boolean seeded;
 
+    /**
+     * P2C without a given generator: each stripe's next candidate pair and generator state ({@code
+     * LoadPickers.TwoChoices}), here rather than in the picker so the pick reaches them one load earlier (they
+     * survive rebuilds; a pair drawn for an older snapshot is read modulo the new table). Null otherwise.
+     */
+    final long[] ahead;
+
     private final LoadBalancerListener listener;
     final long ewmaDecayNanos;
     /** {@code 1 / ewmaDecayNanos}: the P2C pick multiplies by it rather than divide (a division is ~13 cycles). */
@@ -133,6 +140,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         this.clock = config.clock();
         this.random = config.random();
         this.seeded = random != null;
+        this.ahead = !seeded && config.strategyName().startsWith("p2c-") ? LoadPickers.TwoChoices.newCells() : null;
         this.listener = config.listener();
         this.ewmaDecayNanos = config.ewmaDecayNanos();
         this.ewmaDecayRate = 1.0 / ewmaDecayNanos;
@@ -229,6 +237,14 @@ public final class DefaultLoadBalancer implements LoadBalancer {
     public Selection pick(Request request) {
         Objects.requireNonNull(request, "request");
         Picker p = snapshot;
+        if (p.plain) {
+            // open, no sticky table: the usual case, one test
+            long hash = 0;
+            if (p.usesHash) {
+                hash = request.hashed() ? request.hash() : nextLong();
+            }
+            return select(p, hash, Stripes.current());
+        }
         if (p.closed) {
             throw new IllegalStateException("load balancer '" + name + "' is closed");
         }
@@ -246,8 +262,30 @@ public final class DefaultLoadBalancer implements LoadBalancer {
     }
 
     private Member.Handle select(Picker p, long hash, int stripe) {
+        Member.Handle h = p.pickHandle(this, hash, stripe);
+        if (h != null) {
+            if (!p.acquires) {
+                h.acquire();
+            }
+            // re-read after the count (the atomic add's fence): a member that started draining since the pick
+            // read its status either sees this call counted or is refused here
+            int st = h.member.status;
+            if (st == 0 || ((st & (Member.DRAINING | Member.REMOVED)) == 0 && !p.unchecked)) {
+                return h;
+            }
+            backOut(h);
+        }
+        return selectChecked(p, hash, stripe);
+    }
+
+    /**
+     * {@link #select} once the first candidate was refused (or none was found): picks again with health checked
+     * before the count ({@link Picker#pickHandleChecked}), up to 64 more times while the chosen member starts
+     * draining or leaves between the pick and the count.
+     */
+    private Member.Handle selectChecked(Picker p, long hash, int stripe) {
         for (int attempt = 0; ; attempt++) {
-            Member.Handle h = p.pickHandle(this, hash, stripe);
+            Member.Handle h = p.pickHandleChecked(this, hash, stripe);
             if (h == null) {
                 throw noAvailable(p);
             }
@@ -710,7 +748,9 @@ public final class DefaultLoadBalancer implements LoadBalancer {
     /** Builds and publishes a new snapshot; caller holds writeLock. */
     private void publish() {
         Member[] ms = byId.values().toArray(new Member[0]);
-        snapshot = factory.create(ms);
+        Picker p = factory.create(ms);
+        p.plain = sticky == null;
+        snapshot = p; // the volatile write publishes plain too
     }
 
     private void checkOpen() {
@@ -782,7 +822,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
             }
             int old = m.weight;
             m.endpoint = endpoint;
-            m.weight = endpoint.weight();
+            m.setWeight(endpoint.weight());
             if (old != endpoint.weight()) {
                 publish();
             }

@@ -174,7 +174,7 @@ final class HashPickers {
         private final Member.Handle[] handles;
 
         Maglev(Member[] members, int tableSize) {
-            super(members, true, false);
+            super(members, true, false, true);
             handles = handleTable(members);
             int[] t = build(members, tableSize);
             if (members.length <= 256) {
@@ -275,6 +275,18 @@ final class HashPickers {
 
         @Override
         Member.Handle pickHandle(DefaultLoadBalancer lb, long hash, int stripe) {
+            byte[] ty = tiny;
+            if (ty != null) {
+                // unchecked (see Picker#unchecked): the slot's handle, its member's status read by the caller
+                // after the count
+                int len = ty.length;
+                return len == 0 ? null : handles[((ty[reduce(hash, len)] & 0xFF) << STRIPE_BITS) | stripe];
+            }
+            return pickHandleChecked(lb, hash, stripe);
+        }
+
+        @Override
+        Member.Handle pickHandleChecked(DefaultLoadBalancer lb, long hash, int stripe) {
             byte[] ty = tiny;
             if (ty != null) {
                 int len = ty.length;
@@ -408,7 +420,7 @@ final class HashPickers {
         private final Member.Handle[] handles;
 
         Jump(Member[] members) {
-            super(members, true, false);
+            super(members, true, false, true);
             levelMask = levelMask(members.length);
             handles = handleTable(members);
         }
@@ -503,6 +515,14 @@ final class HashPickers {
 
         @Override
         Member.Handle pickHandle(DefaultLoadBalancer lb, long hash, int stripe) {
+            // unchecked (see Picker#unchecked): the bucket's handle, its member's status read by the caller after
+            // the count
+            int n = members.length;
+            return n == 0 ? null : handles[(bucket(hash, n, levelMask) << STRIPE_BITS) | stripe];
+        }
+
+        @Override
+        Member.Handle pickHandleChecked(DefaultLoadBalancer lb, long hash, int stripe) {
             Member[] ms = members;
             int n = ms.length;
             if (n == 0) {

@@ -111,43 +111,57 @@ final class LoadPickers {
          * weights or more than 4096 members: uniform draws.
          */
         private final char[] slots;
-        /** Every member's handle for every stripe ({@link Picker#handleTable}). */
-        private final Member.Handle[] table;
-        /** The members' weights when this snapshot was built (a re-weight builds a new picker). */
-        private final int[] weights;
         /**
-         * Per stripe (longs {@code [Stripes.offset(s) / 2, + 1]}, a 128-byte cell each): the candidate pair of
-         * the stripe's next pick, packed as {@code i << 32 | j}, and the state of the stripe's generator (a Weyl
-         * sequence with SplitMix64's increment, one mixing round).
-         * Each pick takes the pair drawn by the previous one and draws the next, so the draw (a random number
-         * and two slot reads) is off the path from the pick's start to its atomic add. Threads sharing a
-         * stripe race on the cell: two picks may take the same pair, or one state step may be lost, which only
-         * correlates those picks' candidates; a pair is always two valid indexes, the halves of one long.
-         * Null with fewer than 2 members, and for a balancer with a given generator (it draws at the pick).
+         * Every member's handle for every stripe ({@link Picker#handleTable}), padded to a power of two of rows
+         * ({@link #paddedHandleTable}).
          */
-        private final long[] ahead;
+        private final Member.Handle[] table;
 
         TwoChoices(Member[] members, boolean ewma) {
-            super(members, false, false);
+            super(members, false, false, members.length >= 2 && members[0].lb.ahead != null);
             this.ewma = ewma;
             int n = members.length;
             this.slots = RandomPickers.Alias.uniform(members) || n > 4096 ? null : slots(members);
-            this.table = handleTable(members);
-            this.weights = new int[n];
-            for (int i = 0; i < n; i++) {
-                weights[i] = members[i].weight;
+            this.table = paddedHandleTable(members);
+        }
+
+        /**
+         * The per-stripe cells of {@link DefaultLoadBalancer#ahead} (longs {@code [Stripes.offset(s) / 2, + 1]},
+         * a 128-byte cell each): the candidate pair of the stripe's next pick, packed as {@code i << 32 | j}, and
+         * the state of the stripe's generator (a Weyl sequence with SplitMix64's increment, one mixing round).
+         * Each pick takes the pair drawn by the previous one and draws the next, so the draw (a random number
+         * and two slot reads) is off the path from the pick's start to its atomic add. Threads sharing a
+         * stripe race on the cell: two picks may take the same pair, or one state step may be lost, which only
+         * correlates those picks' candidates. A pair is always two indexes below the power of two of the
+         * members of the snapshot that drew it (the halves of one long); one drawn for an older snapshot is
+         * read through the newer one's {@link #table}, whose length is a power of two, masked.
+         */
+        static long[] newCells() {
+            long[] cells = new long[Stripes.offset(Stripes.COUNT) / 2];
+            ThreadLocalRandom r = ThreadLocalRandom.current();
+            for (int s = 0; s < Stripes.COUNT; s++) {
+                int cell = Stripes.offset(s) >> 1;
+                cells[cell + 1] = r.nextLong(); // pair 0, 0 first: member 0 against itself, valid for any snapshot
             }
-            if (n < 2 || members[0].lb.seeded) {
-                this.ahead = null;
-            } else {
-                this.ahead = new long[Stripes.offset(Stripes.COUNT) / 2];
-                ThreadLocalRandom r = ThreadLocalRandom.current();
-                for (int s = 0; s < Stripes.COUNT; s++) {
-                    int cell = Stripes.offset(s) >> 1;
-                    ahead[cell] = draw(r.nextLong(), n);
-                    ahead[cell + 1] = r.nextLong();
-                }
+            return cells;
+        }
+
+        /**
+         * {@link #handleTable} rounded up to a power of two of members, the extra rows repeating the first
+         * members, so an index drawn for any snapshot, masked, is a valid handle.
+         */
+        static Member.Handle[] paddedHandleTable(Member[] ms) {
+            Member.Handle[] exact = handleTable(ms);
+            int n = ms.length;
+            if (n == 0) {
+                return exact;
             }
+            int rows = Integer.highestOneBit(n * 2 - 1);
+            Member.Handle[] out = new Member.Handle[rows * Stripes.COUNT];
+            for (int i = 0; i < rows; i++) {
+                System.arraycopy(exact, (i % n) * Stripes.COUNT, out, i * Stripes.COUNT, Stripes.COUNT);
+            }
+            return out;
         }
 
         static char[] slots(Member[] members) {
@@ -194,21 +208,44 @@ final class LoadPickers {
 
         @Override
         Member.Handle pickHandle(DefaultLoadBalancer lb, long hash, int stripe) {
-            long[] ah = ahead;
-            if (ah == null) {
+            if (!unchecked) {
                 return pickNow(lb, stripe);
             }
             // this pick's pair, drawn by the previous pick of the stripe; then the next pick's pair, whose
             // draw runs in parallel with this pick's comparison rather than before it
+            long[] ah = lb.ahead;
             int cell = Stripes.offset(stripe) >> 1;
             long pair = ah[cell];
             long seed = ah[cell + 1] + GAMMA;
             ah[cell + 1] = seed;
             ah[cell] = draw(mix(seed), members.length);
-            return choose(lb, stripe, (int) (pair >>> 32), (int) pair);
+            // unchecked (see Picker#unchecked): no status read here; the caller re-reads the chosen member's
+            // status after counting the call and picks again with pickHandleChecked unless it is 0
+            Member.Handle[] t = table;
+            int mask = t.length - 1;
+            Member.Handle ha = t[((int) (pair >>> 32) << STRIPE_BITS | stripe) & mask];
+            Member.Handle hb = t[((int) pair << STRIPE_BITS | stripe) & mask];
+            if (!ewma) {
+                // in flight per weight, cross-multiplied (no division)
+                long la = (long) (ha.load() + 1) * hb.weight;
+                long lb2 = (long) (hb.load() + 1) * ha.weight;
+                return lb2 < la ? hb : ha;
+            }
+            double ca = ha.cost;
+            double cb = hb.cost;
+            if (ca > 0 && cb > 0) {
+                return lighter(lb, ha, ca, hb.weight, hb, cb, ha.weight) ? hb : ha;
+            }
+            // a member without a latency sample yet: the checked path's rules
+            return pickNow(lb, stripe);
         }
 
-        /** {@link #pickHandle} drawing the pair now (a seeded balancer: reproducible draws; or no {@link #ahead}). */
+        @Override
+        Member.Handle pickHandleChecked(DefaultLoadBalancer lb, long hash, int stripe) {
+            return pickNow(lb, stripe);
+        }
+
+        /** {@link #pickHandle} drawing the pair now and checking health first (a seeded balancer: reproducible draws). */
         private Member.Handle pickNow(DefaultLoadBalancer lb, int stripe) {
             Member[] ms = members;
             int n = ms.length;
@@ -228,17 +265,15 @@ final class LoadPickers {
             Member a = ms[i];
             Member b = ms[j];
             if ((a.status | b.status) == 0) {
-                int[] w = weights;
                 if (!ewma) {
-                    // in flight per weight, cross-multiplied (no division)
-                    long la = (long) (ha.load() + 1) * w[j];
-                    long lb2 = (long) (hb.load() + 1) * w[i];
+                    long la = (long) (ha.load() + 1) * hb.weight;
+                    long lb2 = (long) (hb.load() + 1) * ha.weight;
                     return lb2 < la ? hb : ha;
                 }
                 double ca = ha.cost;
                 double cb = hb.cost;
                 if (ca > 0 && cb > 0) {
-                    return lighter(lb, ha, ca, w[j], hb, cb, w[i]) ? hb : ha;
+                    return lighter(lb, ha, ca, hb.weight, hb, cb, ha.weight) ? hb : ha;
                 }
             }
             Member m = pickSlow(lb, stripe, a, b);

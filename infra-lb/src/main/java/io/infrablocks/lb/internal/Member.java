@@ -132,6 +132,14 @@ final class Member extends MemberHead {
         }
     }
 
+    /** Sets the weight, here and in every handle ({@link HandleCounters#weight}); under the balancer's write lock. */
+    void setWeight(int w) {
+        weight = w;
+        for (Handle h : handles) {
+            h.weight = w;
+        }
+    }
+
     /** The selection of a pick counted on stripe {@code s}. */
     Handle handle(int s) {
         return handles[s];
@@ -352,8 +360,16 @@ final class Member extends MemberHead {
     abstract static class HandleCounters extends HandlePadBefore {
         final Member member;
         final int stripe;
+        /** The member's balancer (the completion's first step, one load from the selection). */
+        final DefaultLoadBalancer lb;
         /** Whether the member keeps the exact count (not {@link Member#striped}): the counters here stay 0. */
         final boolean exact;
+        /**
+         * A copy of the member's weight (P2C compares it on this line rather than in another array), written
+         * with {@link Member#weight} under the balancer's write lock before the new snapshot is published; a
+         * racy read sees the old or the new weight.
+         */
+        int weight;
         /**
          * Striped: picks on this stripe (atomic add) less the completions of those picks by threads other
          * than {@link #owner} (atomic subtract).
@@ -370,8 +386,10 @@ final class Member extends MemberHead {
 
         HandleCounters(Member member, int stripe, boolean exact) {
             this.member = member;
+            this.lb = member.lb;
             this.stripe = stripe;
             this.exact = exact;
+            this.weight = member.weight;
         }
     }
 
@@ -490,7 +508,7 @@ final class Member extends MemberHead {
         void observe(long now, long latencyNanos) {
             double c = cost;
             long td = now - costStamp;
-            double next = peakEwma(c, latencyNanos, td, member.lb.ewmaDecayNanos);
+            double next = peakEwma(c, latencyNanos, td, lb.ewmaDecayNanos);
             if (next != c) {
                 HANDLE_COST.setRelease(this, next);
             }
@@ -501,7 +519,7 @@ final class Member extends MemberHead {
 
         /** This stripe's estimate decayed to {@code now}. */
         double cost(long now) {
-            return decayed(cost, costStamp, now, member.lb.ewmaDecayNanos);
+            return decayed(cost, costStamp, now, lb.ewmaDecayNanos);
         }
 
         @Override
@@ -516,17 +534,17 @@ final class Member extends MemberHead {
 
         @Override
         public void success(long latencyNanos) {
-            member.lb.complete(this, true, latencyNanos);
+            lb.complete(this, true, latencyNanos);
         }
 
         @Override
         public void failure(long latencyNanos) {
-            member.lb.complete(this, false, latencyNanos);
+            lb.complete(this, false, latencyNanos);
         }
 
         @Override
         public void release() {
-            member.lb.release(this);
+            lb.release(this);
         }
 
         @Override
@@ -555,17 +573,17 @@ final class Member extends MemberHead {
 
         @Override
         public void success(long latencyNanos) {
-            handle.member.lb.complete(handle, true, latencyNanos);
+            handle.lb.complete(handle, true, latencyNanos);
         }
 
         @Override
         public void failure(long latencyNanos) {
-            handle.member.lb.complete(handle, false, latencyNanos);
+            handle.lb.complete(handle, false, latencyNanos);
         }
 
         @Override
         public void release() {
-            handle.member.lb.release(handle);
+            handle.lb.release(handle);
         }
 
         @Override

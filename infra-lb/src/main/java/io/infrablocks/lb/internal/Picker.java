@@ -18,22 +18,38 @@ abstract class Picker {
     final boolean acquires;
     /** Whether this is the snapshot of a closed balancer ({@link Closed}). */
     final boolean closed;
+    /**
+     * Whether {@link #pickHandle} skips the health checks: it may return a member whose status is not 0, and
+     * the caller, which re-reads the status after counting the call anyway, then backs out and picks again
+     * with {@link #pickHandleChecked}. This takes the status reads off the path to the count.
+     */
+    final boolean unchecked;
+    /**
+     * Whether a pick goes straight to {@link #pickHandle}: the balancer is open and has no sticky table. Set by the balancer before it publishes the picker (its volatile write publishes
+     * this too); false on a picker that was never published.
+     */
+    boolean plain;
 
     Picker(Member[] members, boolean usesHash, boolean acquires) {
-        this(members, usesHash, acquires, false);
+        this(members, usesHash, acquires, false, false);
     }
 
-    private Picker(Member[] members, boolean usesHash, boolean acquires, boolean closed) {
+    Picker(Member[] members, boolean usesHash, boolean acquires, boolean unchecked) {
+        this(members, usesHash, acquires, unchecked, false);
+    }
+
+    private Picker(Member[] members, boolean usesHash, boolean acquires, boolean unchecked, boolean closed) {
         this.members = members;
         this.usesHash = usesHash;
         this.acquires = acquires;
+        this.unchecked = unchecked;
         this.closed = closed;
     }
 
     /** The snapshot a closed balancer publishes: its last members, and no picks. */
     static final class Closed extends Picker {
         Closed(Member[] members) {
-            super(members, false, false, true);
+            super(members, false, false, false, true);
         }
 
         @Override
@@ -64,6 +80,20 @@ abstract class Picker {
     Member.Handle pickHandle(DefaultLoadBalancer lb, long hash, int stripe) {
         Member m = pick(lb, hash, stripe);
         return m == null ? null : m.handle(stripe);
+    }
+
+    /**
+     * {@link #pickHandle} with every candidate's health checked before it is returned: what a pick falls back to
+     * when an {@link #unchecked} pick chose a member that may not take the call. The same as {@link
+     * #pickHandle} for pickers that check anyway.
+     *
+     * @param lb the balancer (health, randomness, clock)
+     * @param hash the request's hash (random for a keyless request when {@link #usesHash})
+     * @param stripe the calling thread's {@link Stripes stripe}
+     * @return the member's handle for {@code stripe}, or null when no member may take the call
+     */
+    Member.Handle pickHandleChecked(DefaultLoadBalancer lb, long hash, int stripe) {
+        return pickHandle(lb, hash, stripe);
     }
 
     /** log2 of {@link Stripes#COUNT}. */

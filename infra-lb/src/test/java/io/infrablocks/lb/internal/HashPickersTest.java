@@ -3,6 +3,7 @@ package io.infrablocks.lb.internal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.infrablocks.lb.Endpoint;
 import io.infrablocks.lb.LoadBalancer;
@@ -76,7 +77,7 @@ class HashPickersTest {
     }
 
     @Test
-    void maglevPickHandleIsPickThenHandle() {
+    void maglevPickHandleCheckedIsPickThenHandle() {
         for (int n : new int[] {0, 1, 2, 10, 100, 256, 257, 300}) {
             for (int size : new int[] {7, 65537}) {
                 checkPickHandle(HashPickers.maglev(size), n);
@@ -85,7 +86,7 @@ class HashPickersTest {
     }
 
     @Test
-    void jumpPickHandleIsPickThenHandle() {
+    void jumpPickHandleCheckedIsPickThenHandle() {
         for (int n : new int[] {0, 1, 2, 10, 100, 256, 257, 300}) {
             checkPickHandle(HashPickers.jump(), n);
         }
@@ -120,12 +121,25 @@ class HashPickersTest {
                     long h = k < 2 ? (k == 0 ? 0 : -1) : r.nextLong();
                     int stripe = k % Stripes.COUNT;
                     Member m = picker.pick(lb, h, stripe);
-                    Member.Handle handle = picker.pickHandle(lb, h, stripe);
+                    Member.Handle handle = picker.pickHandleChecked(lb, h, stripe);
                     if (m == null) {
                         assertNull(handle, "n=" + n + ", hash " + h);
                     } else {
                         assertSame(m.handle(stripe), handle, "n=" + n + ", hash " + h);
                         assertEquals(stripe, handle.stripe);
+                    }
+                    // unchecked: the key's own member whatever its status, which the checked pick takes when it
+                    // may (the balancer re-picks checked otherwise)
+                    Member.Handle unchecked = picker.pickHandle(lb, h, stripe);
+                    assertTrue(picker.unchecked);
+                    if (n == 0) {
+                        assertNull(unchecked);
+                    } else if (round == 0) {
+                        assertSame(handle, unchecked, "n=" + n + ", hash " + h);
+                    } else if (unchecked == null) {
+                        assertNull(handle, "n=" + n + ", hash " + h); // beyond 256 members Maglev checks anyway
+                    } else if (unchecked.member.status == 0) {
+                        assertSame(handle, unchecked, "n=" + n + ", hash " + h);
                     }
                 }
             }
