@@ -90,6 +90,8 @@ public final class DefaultLoadBalancer implements LoadBalancer {
     private final boolean trackLatency;
     /** Whether a success only counts the completion (no latency tracking, no failure-rate window). */
     private final boolean plainSuccess;
+    /** Whether completions feed the failure-rate window ({@code failureRate > 0}). */
+    private final boolean recordsRate;
     /**
      * Whether members count in-flight calls in per-thread stripes (see {@link Member}); strategies that
      * compare global counts (least-connections and least response time scans, bounded loads) keep one exact
@@ -160,7 +162,8 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         this.maxEjectionPercent = od.maxEjectionPercent();
         this.panicThreshold = config.panicThreshold();
         this.slowStartNanos = config.slowStartNanos();
-        this.plainSuccess = !trackLatency && !(failureRate > 0);
+        this.recordsRate = failureRate > 0;
+        this.plainSuccess = !trackLatency && !recordsRate;
         this.ewmaClock =
                 trackLatency && clock == LbConfig.SYSTEM_CLOCK ? CoarseClock.system(config.threadFactory()) : null;
         this.sticky = config.stickyMaxEntries() > 0
@@ -273,7 +276,13 @@ public final class DefaultLoadBalancer implements LoadBalancer {
             if (st == 0 || ((st & (Member.DRAINING | Member.REMOVED)) == 0 && !p.unchecked)) {
                 return h;
             }
-            backOut(h);
+            if (p.unchecked) {
+                // every pick whose key or pair lands on a refused member comes here while it stays refused, so no
+                // drain signal (a lock): awaitDrained re-reads the count every DRAIN_POLL_NANOS anyway
+                h.uncount();
+            } else {
+                backOut(h);
+            }
         }
         return selectChecked(p, hash, stripe);
     }
@@ -421,7 +430,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         if (ok && plainSuccess) {
             // one test for the usual case: no failure streak to reset, not draining
             if ((m.consecutiveFailures | (m.status & Member.DRAINING)) != 0) {
-                plainSuccessSlow(m);
+                successSlow(m);
             }
             return;
         }
@@ -434,23 +443,24 @@ public final class DefaultLoadBalancer implements LoadBalancer {
             }
         }
         if (ok) {
-            if (m.consecutiveFailures != 0) {
-                m.consecutiveFailures = 0;
+            // one test for the usual case, as above: no failure streak, no window, not draining
+            if ((m.consecutiveFailures | (m.status & Member.DRAINING)) != 0 || recordsRate) {
+                successSlow(m);
             }
-            if (failureRate > 0) {
-                recordRate(m, false);
-            }
-        } else {
-            onFailure(m);
+            return;
         }
+        onFailure(m);
         if ((m.status & Member.DRAINING) != 0) {
             drainProgress(m);
         }
     }
 
-    private void plainSuccessSlow(Member m) {
+    private void successSlow(Member m) {
         if (m.consecutiveFailures != 0) {
             m.consecutiveFailures = 0;
+        }
+        if (recordsRate) {
+            recordRate(m, false);
         }
         if ((m.status & Member.DRAINING) != 0) {
             drainProgress(m);
@@ -495,7 +505,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
                 tryEject(m, c + " consecutive failures");
             }
         }
-        if (failureRate > 0) {
+        if (recordsRate) {
             recordRate(m, true);
         }
     }

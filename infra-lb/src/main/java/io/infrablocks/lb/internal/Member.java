@@ -508,6 +508,9 @@ final class Member extends MemberHead {
         void observe(long now, long latencyNanos) {
             double c = cost;
             long td = now - costStamp;
+            if (td <= 0 && latencyNanos <= c) {
+                return; // the usual case between clock ticks: a sample within the estimate changes nothing
+            }
             double next = peakEwma(c, latencyNanos, td, lb.ewmaDecayNanos);
             if (next != c) {
                 HANDLE_COST.setRelease(this, next);
