@@ -42,7 +42,8 @@ import org.slf4j.LoggerFactory;
  * calling thread's {@link Stripes stripe} for most strategies, see {@link Member}), one re-read of its
  * status (a member that started draining after being chosen is backed out: draining sets the bit then reads
  * in-flight, a pick adds in-flight then reads the bit, and the atomic add is a full fence, so either the
- * pick backs out or {@link #awaitDrained} sees the call), and at completion one store on the picking
+ * pick backs out or {@link #awaitDrained} sees the call; for an {@link Picker#unchecked} picker, which read
+ * no status before, any status but 0 backs out and picks again checked), and at completion one store on the picking
  * stripe's counters (a plain read and release store for the stripe's owner thread, an atomic subtract
  * otherwise). The returned {@link Selection} is the member's preallocated
  * {@link Member.Handle} for the picking stripe, which also holds that stripe's counters: no allocation, and
@@ -267,20 +268,23 @@ public final class DefaultLoadBalancer implements LoadBalancer {
     private Member.Handle select(Picker p, long hash, int stripe) {
         Member.Handle h = p.pickHandle(this, hash, stripe);
         if (h != null) {
-            if (!p.acquires) {
-                h.acquire();
-            }
-            // re-read after the count (the atomic add's fence): a member that started draining since the pick
-            // read its status either sees this call counted or is refused here
-            int st = h.member.status;
-            if (st == 0 || ((st & (Member.DRAINING | Member.REMOVED)) == 0 && !p.unchecked)) {
-                return h;
-            }
+            // the status is re-read after the count (the atomic add's fence): a member that started draining
+            // since the pick read its status either sees this call counted or is refused here
             if (p.unchecked) {
+                h.acquire(); // an unchecked picker never reserves the unit itself
+                if (h.member.status == 0) {
+                    return h;
+                }
                 // every pick whose key or pair lands on a refused member comes here while it stays refused, so no
                 // drain signal (a lock): awaitDrained re-reads the count every DRAIN_POLL_NANOS anyway
                 h.uncount();
             } else {
+                if (!p.acquires) {
+                    h.acquire();
+                }
+                if ((h.member.status & (Member.DRAINING | Member.REMOVED)) == 0) {
+                    return h;
+                }
                 backOut(h);
             }
         }

@@ -16,12 +16,15 @@ import java.util.concurrent.ThreadLocalRandom;
  * breaking): O(n). Power of two choices (Mitzenmacher 2001) draws two distinct members (uniformly from
  * one random long; with unequal weights in proportion to weight, from a slot table, so a slow low-weight
  * pair is rarely the only choice) and keeps the lighter: O(1). Each pick uses the pair its stripe drew at
- * the stripe's previous pick and draws the next one ({@code TwoChoices.ahead}): the candidates are random
- * and independent of the loads either way, and the draw no longer delays the loads' reads. Why that
- * matters: the pick's atomic add is a full fence, so nothing of the next pick starts before it completes,
- * and a pick costs about the longest chain of dependent loads and arithmetic from its start to its atomic
- * add; drawing first put the generator, the slot reads and the candidates' reads on one chain. A balancer
- * with a given generator draws at the pick instead, so seeded runs stay reproducible.
+ * the stripe's previous pick and draws the next one ({@link TwoChoices#newCells}, kept in {@link
+ * DefaultLoadBalancer#ahead}): the candidates are random and independent of the loads either way, and the
+ * draw no longer delays the loads' reads (drawing first put the generator, the slot reads and the
+ * candidates' reads on one chain of dependent steps before the pick's atomic add). That pick is {@link
+ * Picker#unchecked}: it compares the two candidates' loads and weights on their handles' counter lines and
+ * reads no status; the caller re-reads the winner's status after counting the call, and only if it is not 0
+ * (ejected, down, draining, removed or in slow start) backs out and picks again with the checked rules
+ * below. A balancer with a given generator draws at the pick and checks first, so seeded runs stay
+ * reproducible.
  *
  * <p>P2C reads the in-flight counts of the picking thread's stripe only ({@link Member#load(int)}: each stripe balances as an independent client,
  * as P2C runs distributed in Finagle, Linkerd and Envoy; see {@link Member}); the scans read the exact
@@ -47,7 +50,9 @@ final class LoadPickers {
     }
 
     static PickerFactory p2c(boolean ewma) {
-        return members -> new TwoChoices(members, ewma);
+        return members -> members.length < 2 || members[0].lb.ahead == null
+                ? new TwoChoices(members, ewma, false)
+                : ewma ? new AheadEwma(members) : new AheadLeastLoaded(members);
     }
 
     static double ewmaLoad(Member m, long now, int stripe) {
@@ -101,7 +106,7 @@ final class LoadPickers {
         }
     }
 
-    static final class TwoChoices extends Picker {
+    static class TwoChoices extends Picker {
         private final boolean ewma;
         /**
          * With unequal weights, candidates are drawn from this table, where each member fills a share of
@@ -117,8 +122,8 @@ final class LoadPickers {
          */
         private final Member.Handle[] table;
 
-        TwoChoices(Member[] members, boolean ewma) {
-            super(members, false, false, members.length >= 2 && members[0].lb.ahead != null);
+        TwoChoices(Member[] members, boolean ewma, boolean unchecked) {
+            super(members, false, false, unchecked);
             this.ewma = ewma;
             int n = members.length;
             this.slots = RandomPickers.Alias.uniform(members) || n > 4096 ? null : slots(members);
@@ -208,36 +213,27 @@ final class LoadPickers {
 
         @Override
         Member.Handle pickHandle(DefaultLoadBalancer lb, long hash, int stripe) {
-            if (!unchecked) {
-                return pickNow(lb, stripe);
-            }
-            // this pick's pair, drawn by the previous pick of the stripe; then the next pick's pair, whose
-            // draw runs in parallel with this pick's comparison rather than before it
+            return pickNow(lb, stripe);
+        }
+
+        /**
+         * The stripe's pair drawn by its previous pick ({@link #newCells}), after drawing the next one, whose draw
+         * runs in parallel with this pick's comparison rather than before it.
+         */
+        final long takePair(DefaultLoadBalancer lb, int stripe) {
             long[] ah = lb.ahead;
             int cell = Stripes.offset(stripe) >> 1;
             long pair = ah[cell];
             long seed = ah[cell + 1] + GAMMA;
             ah[cell + 1] = seed;
             ah[cell] = draw(mix(seed), members.length);
-            // unchecked (see Picker#unchecked): no status read here; the caller re-reads the chosen member's
-            // status after counting the call and picks again with pickHandleChecked unless it is 0
+            return pair;
+        }
+
+        /** The handle of member {@code i} (from a pair of any snapshot, see {@link #newCells}) for the stripe. */
+        final Member.Handle handleAt(int i, int stripe) {
             Member.Handle[] t = table;
-            int mask = t.length - 1;
-            Member.Handle ha = t[((int) (pair >>> 32) << STRIPE_BITS | stripe) & mask];
-            Member.Handle hb = t[((int) pair << STRIPE_BITS | stripe) & mask];
-            if (!ewma) {
-                // in flight per weight, cross-multiplied (no division)
-                long la = (long) (ha.load() + 1) * hb.weight;
-                long lb2 = (long) (hb.load() + 1) * ha.weight;
-                return lb2 < la ? hb : ha;
-            }
-            double ca = ha.cost;
-            double cb = hb.cost;
-            if (ca > 0 && cb > 0) {
-                return lighter(lb, ha, ca, hb.weight, hb, cb, ha.weight) ? hb : ha;
-            }
-            // a member without a latency sample yet: the checked path's rules
-            return pickNow(lb, stripe);
+            return t[(i << STRIPE_BITS | stripe) & (t.length - 1)];
         }
 
         @Override
@@ -385,7 +381,7 @@ final class LoadPickers {
          *
          * @return whether b is strictly lighter than a
          */
-        private static boolean lighter(
+        static boolean lighter(
                 DefaultLoadBalancer lb, Member.Handle ha, double ca, int wb, Member.Handle hb, double cb, int wa) {
             long gap = ha.costStamp - hb.costStamp; // > 0: b's estimate is the older one
             double la = ca * (ha.load() + 1) * wb;
@@ -407,6 +403,50 @@ final class LoadPickers {
                 return ewmaLoad(m, now, stripe) / lb.weightOf(m);
             }
             return (m.load(stripe) + 1) / lb.weightOf(m);
+        }
+    }
+
+    /**
+     * P2C least-connections with drawn-ahead pairs ({@link TwoChoices#takePair}), {@link Picker#unchecked}: the
+     * two candidates' in-flight counts and weights, read on their handles' counter lines and cross-multiplied,
+     * and no status read (the caller's re-read after the count decides).
+     */
+    static final class AheadLeastLoaded extends TwoChoices {
+        AheadLeastLoaded(Member[] members) {
+            super(members, false, true);
+        }
+
+        @Override
+        Member.Handle pickHandle(DefaultLoadBalancer lb, long hash, int stripe) {
+            long pair = takePair(lb, stripe);
+            Member.Handle ha = handleAt((int) (pair >>> 32), stripe);
+            Member.Handle hb = handleAt((int) pair, stripe);
+            long la = (long) (ha.load() + 1) * hb.weight;
+            long lb2 = (long) (hb.load() + 1) * ha.weight;
+            return lb2 < la ? hb : ha;
+        }
+    }
+
+    /**
+     * P2C peak-EWMA with drawn-ahead pairs, {@link Picker#unchecked}, as {@link AheadLeastLoaded}; a candidate
+     * without a latency sample yet sends the pick to the checked rules.
+     */
+    static final class AheadEwma extends TwoChoices {
+        AheadEwma(Member[] members) {
+            super(members, true, true);
+        }
+
+        @Override
+        Member.Handle pickHandle(DefaultLoadBalancer lb, long hash, int stripe) {
+            long pair = takePair(lb, stripe);
+            Member.Handle ha = handleAt((int) (pair >>> 32), stripe);
+            Member.Handle hb = handleAt((int) pair, stripe);
+            double ca = ha.cost;
+            double cb = hb.cost;
+            if (ca > 0 && cb > 0) {
+                return lighter(lb, ha, ca, hb.weight, hb, cb, ha.weight) ? hb : ha;
+            }
+            return pickHandleChecked(lb, hash, stripe);
         }
     }
 }

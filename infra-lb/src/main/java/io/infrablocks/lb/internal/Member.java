@@ -406,8 +406,8 @@ final class Member extends MemberHead {
      * The preallocated {@link Selection} of one member and one stripe, and the stripe's in-flight counters
      * for that member (when the member is {@link #striped}). A pick counts itself on its thread's stripe
      * and returns that stripe's handle; the completion is credited to the handle's stripe, whichever thread
-     * makes it. The member, the stripe and the counters sit between 64-byte paddings (HotSpot lays out
-     * superclass fields first; with compressed oops they are at offsets 80 to 119 of a 184-byte object), so
+     * makes it. The member, the balancer, the stripe, the weight and the counters sit between 64-byte paddings (HotSpot lays out
+     * superclass fields first; with compressed oops they are at offsets 80 to 127 of a 192-byte object), so
      * no two stripes' counters share a cache line and a completion touches one line of the handle.
      */
     static final class Handle extends HandlePadAfter implements Selection {

@@ -21,7 +21,8 @@ abstract class Picker {
     /**
      * Whether {@link #pickHandle} skips the health checks: it may return a member whose status is not 0, and
      * the caller, which re-reads the status after counting the call anyway, then backs out and picks again
-     * with {@link #pickHandleChecked}. This takes the status reads off the path to the count.
+     * with {@link #pickHandleChecked}. This takes the status reads off the path to the count. Such a picker
+     * never reserves the in-flight unit itself (not {@link #acquires}).
      */
     final boolean unchecked;
     /**
@@ -39,6 +40,9 @@ abstract class Picker {
     }
 
     private Picker(Member[] members, boolean usesHash, boolean acquires, boolean unchecked, boolean closed) {
+        if (unchecked && acquires) {
+            throw new IllegalArgumentException("an unchecked picker must leave the count to the caller");
+        }
         this.members = members;
         this.usesHash = usesHash;
         this.acquires = acquires;
