@@ -407,20 +407,33 @@ final class LoadPickers {
     }
 
     /**
-     * P2C least-connections with drawn-ahead pairs ({@link TwoChoices#takePair}), {@link Picker#unchecked}: the
-     * two candidates' in-flight counts and weights, read on their handles' counter lines and cross-multiplied,
-     * and no status read (the caller's re-read after the count decides).
+     * P2C with drawn-ahead pairs ({@link TwoChoices#takePair}), {@link Picker#unchecked}: the two candidates'
+     * handles by index, compared on their counter lines by {@link #lighterOf}, and no status read (the
+     * caller's re-read after the count decides).
      */
-    static final class AheadLeastLoaded extends TwoChoices {
-        AheadLeastLoaded(Member[] members) {
-            super(members, false, true);
+    abstract static class Ahead extends TwoChoices {
+        Ahead(Member[] members, boolean ewma) {
+            super(members, ewma, true);
         }
 
         @Override
-        Member.Handle pickHandle(DefaultLoadBalancer lb, long hash, int stripe) {
+        final Member.Handle pickHandle(DefaultLoadBalancer lb, long hash, int stripe) {
             long pair = takePair(lb, stripe);
-            Member.Handle ha = handleAt((int) (pair >>> 32), stripe);
-            Member.Handle hb = handleAt((int) pair, stripe);
+            return lighterOf(lb, handleAt((int) (pair >>> 32), stripe), handleAt((int) pair, stripe), stripe);
+        }
+
+        /** The lighter of two candidates' handles ({@code ha} on a tie). */
+        abstract Member.Handle lighterOf(DefaultLoadBalancer lb, Member.Handle ha, Member.Handle hb, int stripe);
+    }
+
+    /** P2C least-connections, {@link Ahead}: in-flight counts per weight, cross-multiplied. */
+    static final class AheadLeastLoaded extends Ahead {
+        AheadLeastLoaded(Member[] members) {
+            super(members, false);
+        }
+
+        @Override
+        Member.Handle lighterOf(DefaultLoadBalancer lb, Member.Handle ha, Member.Handle hb, int stripe) {
             long la = (long) (ha.load() + 1) * hb.weight;
             long lb2 = (long) (hb.load() + 1) * ha.weight;
             return lb2 < la ? hb : ha;
@@ -428,25 +441,22 @@ final class LoadPickers {
     }
 
     /**
-     * P2C peak-EWMA with drawn-ahead pairs, {@link Picker#unchecked}, as {@link AheadLeastLoaded}; a candidate
-     * without a latency sample yet sends the pick to the checked rules.
+     * P2C peak-EWMA, {@link Ahead}: {@link TwoChoices#lighter}; a candidate without a latency sample yet sends
+     * the pick to the checked rules.
      */
-    static final class AheadEwma extends TwoChoices {
+    static final class AheadEwma extends Ahead {
         AheadEwma(Member[] members) {
-            super(members, true, true);
+            super(members, true);
         }
 
         @Override
-        Member.Handle pickHandle(DefaultLoadBalancer lb, long hash, int stripe) {
-            long pair = takePair(lb, stripe);
-            Member.Handle ha = handleAt((int) (pair >>> 32), stripe);
-            Member.Handle hb = handleAt((int) pair, stripe);
+        Member.Handle lighterOf(DefaultLoadBalancer lb, Member.Handle ha, Member.Handle hb, int stripe) {
             double ca = ha.cost;
             double cb = hb.cost;
             if (ca > 0 && cb > 0) {
                 return lighter(lb, ha, ca, hb.weight, hb, cb, ha.weight) ? hb : ha;
             }
-            return pickHandleChecked(lb, hash, stripe);
+            return pickHandleChecked(lb, 0, stripe);
         }
     }
 }
