@@ -21,6 +21,7 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -805,6 +806,64 @@ class LoadBalancerTest {
                 }
             }
         });
+    }
+
+    @Test
+    void drainingWhileUncheckedPicksRunEndsWithNoCallInFlightAndNoLaterPick() {
+        // the unchecked pickers read no status before counting: the re-read after the count must still keep a
+        // drained endpoint from getting a call once awaitDrained has said it has none
+        for (String strategy : List.of("maglev", "jump", "p2c-least-connections", "p2c-ewma")) {
+            assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+                try (LoadBalancer lb = LoadBalancer.builder()
+                        .endpoints(eps(4))
+                        .strategy(Strategy.named(strategy))
+                        .build()) {
+                    int threads = 2;
+                    CyclicBarrier start = new CyclicBarrier(threads + 1);
+                    CountDownLatch halfway = new CountDownLatch(threads);
+                    CountDownLatch done = new CountDownLatch(threads);
+                    AtomicReference<Throwable> failure = new AtomicReference<>();
+                    AtomicBoolean drained = new AtomicBoolean();
+                    AtomicInteger toE0AfterDrained = new AtomicInteger();
+                    for (int t = 0; t < threads; t++) {
+                        long salt = t;
+                        Thread th = new Thread(() -> {
+                            try {
+                                start.await();
+                                for (int i = 0; i < 40_000; i++) {
+                                    if (i == 10_000) {
+                                        halfway.countDown();
+                                    }
+                                    Selection s = lb.pick(Request.ofHash((i * 2 + salt) * 0x9E3779B97F4A7C15L));
+                                    // checked before the completion: awaitDrained cannot return while s is open
+                                    if (s.endpoint().id().equals("e0") && drained.get()) {
+                                        toE0AfterDrained.incrementAndGet();
+                                    }
+                                    s.success(1);
+                                }
+                            } catch (Throwable e) {
+                                failure.compareAndSet(null, e);
+                            } finally {
+                                halfway.countDown();
+                                done.countDown();
+                            }
+                        });
+                        th.start();
+                    }
+                    start.await();
+                    halfway.await();
+                    lb.drain("e0");
+                    assertTrue(lb.awaitDrained(ep("e0"), Duration.ofSeconds(10)), strategy);
+                    drained.set(true);
+                    done.await();
+                    if (failure.get() != null) {
+                        throw new AssertionError(strategy, failure.get());
+                    }
+                    assertEquals(0, toE0AfterDrained.get(), strategy);
+                    assertEquals(0, lb.stats().inFlight(), strategy);
+                }
+            });
+        }
     }
 
     @Test
