@@ -271,7 +271,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
             // the status is re-read after the count (the atomic add's fence): a member that started draining
             // since the pick read its status either sees this call counted or is refused here
             if (p.unchecked) {
-                h.acquire(); // an unchecked picker never reserves the unit itself
+                h.acquireStriped(); // an unchecked picker never reserves the unit itself, its members are striped
                 if (h.member.status == 0) {
                     return h;
                 }
@@ -763,6 +763,10 @@ public final class DefaultLoadBalancer implements LoadBalancer {
     private void publish() {
         Member[] ms = byId.values().toArray(new Member[0]);
         Picker p = factory.create(ms);
+        if (p.unchecked && !striped) {
+            // select counts an unchecked pick with Handle.acquireStriped
+            throw new IllegalStateException("strategy " + strategy.name() + " picks unchecked but counts exactly");
+        }
         p.plain = sticky == null;
         snapshot = p; // the volatile write publishes plain too
     }

@@ -425,6 +425,11 @@ final class Member extends MemberHead {
             }
         }
 
+        /** {@link #acquire} on a striped member (every member of an unchecked picker's balancer, see {@link Picker}). */
+        void acquireStriped() {
+            PICKS.getAndAdd(this, 1);
+        }
+
         /**
          * Counts one call completed.
          *

@@ -22,7 +22,8 @@ abstract class Picker {
      * Whether {@link #pickHandle} skips the health checks: it may return a member whose status is not 0, and
      * the caller, which re-reads the status after counting the call anyway, then backs out and picks again
      * with {@link #pickHandleChecked}. This takes the status reads off the path to the count. Such a picker
-     * never reserves the in-flight unit itself (not {@link #acquires}).
+     * never reserves the in-flight unit itself (not {@link #acquires}), and a balancer publishes one only when
+     * its members count per stripe.
      */
     final boolean unchecked;
     /**
