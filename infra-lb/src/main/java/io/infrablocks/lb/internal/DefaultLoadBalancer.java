@@ -43,14 +43,14 @@ import org.slf4j.LoggerFactory;
  * status (a member that started draining after being chosen is backed out: draining sets the bit then reads
  * in-flight, a pick adds in-flight then reads the bit, and the atomic add is a full fence, so either the
  * pick backs out or {@link #awaitDrained} sees the call; for an {@link Picker#unchecked} picker, which read
- * no status before, any status but 0 backs out and picks again checked), and at completion one store on the picking
- * stripe's counters (a plain read and release store for the stripe's owner thread, an atomic subtract
+ * no status before, any status but 0 backs out and picks again checked), and at completion one store on the
+ * picking stripe's counters (a plain read and release store for the stripe's owner thread, an atomic subtract
  * otherwise). The returned {@link Selection} is the member's preallocated
  * {@link Member.Handle} for the picking stripe, which also holds that stripe's counters: no allocation, and
- * the completion, on whatever thread, is credited to the stripe that picked. The clock is read at completion by the EWMA strategies (through {@link
- * CoarseClock}, a reading cached to about a millisecond, when the clock is the system's; their picks
- * compare two stamps instead), by sticky sessions, and on slow paths. {@link #awaitDrained} measures its
- * timeout on the same clock and re-checks at least every {@link #DRAIN_POLL_NANOS} of real time.
+ * the completion, on whatever thread, is credited to the stripe that picked. The clock is read at completion by the
+ * EWMA strategies (through {@link CoarseClock}, a reading cached to about a millisecond, when the clock is the
+ * system's; their picks compare two stamps instead), by sticky sessions, and on slow paths. {@link #awaitDrained}
+ * measures its timeout on the same clock and re-checks at least every {@link #DRAIN_POLL_NANOS} of real time.
  *
  * <p><b>Other state.</b> {@code writeLock} guards {@code byId} and snapshot publication. {@code ejectLock}
  * serializes ejections so the max-ejection-percent cap holds. {@code panic} is recomputed after every
@@ -73,9 +73,6 @@ public final class DefaultLoadBalancer implements LoadBalancer {
     private final CoarseClock ewmaClock;
 
     private final RandomGenerator random;
-    /** Whether the balancer draws from a given generator (reproducible runs) rather than per thread. */
-    final boolean seeded;
-
     /**
      * P2C without a given generator: each stripe's next candidate pair and generator state ({@code
      * LoadPickers.TwoChoices}), here rather than in the picker so the pick reaches them one load earlier (they
@@ -142,8 +139,9 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         this.factory = factory(config);
         this.clock = config.clock();
         this.random = config.random();
-        this.seeded = random != null;
-        this.ahead = !seeded && config.strategyName().startsWith("p2c-") ? LoadPickers.TwoChoices.newCells() : null;
+        // a given generator (reproducible runs) keeps P2C drawing at the pick
+        this.ahead =
+                random == null && config.strategyName().startsWith("p2c-") ? LoadPickers.TwoChoices.newCells() : null;
         this.listener = config.listener();
         this.ewmaDecayNanos = config.ewmaDecayNanos();
         this.ewmaDecayRate = 1.0 / ewmaDecayNanos;
@@ -243,11 +241,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         Picker p = snapshot;
         if (p.plain) {
             // open, no sticky table: the usual case, one test
-            long hash = 0;
-            if (p.usesHash) {
-                hash = request.hashed() ? request.hash() : nextLong();
-            }
-            return select(p, hash, Stripes.current());
+            return select(p, hashFor(p, request), Stripes.current());
         }
         if (p.closed) {
             throw new IllegalStateException("load balancer '" + name + "' is closed");
@@ -258,11 +252,15 @@ public final class DefaultLoadBalancer implements LoadBalancer {
                 return stickyPick(p, request, key);
             }
         }
-        long hash = request.hash();
-        if (p.usesHash && !request.hashed()) {
-            hash = nextLong();
+        return select(p, hashFor(p, request), Stripes.current());
+    }
+
+    /** The hash a picker gets: the request's, a random one for a keyless request, or 0 if it reads none. */
+    private long hashFor(Picker p, Request request) {
+        if (!p.usesHash) {
+            return 0;
         }
-        return select(p, hash, Stripes.current());
+        return request.hashed() ? request.hash() : nextLong();
     }
 
     private Member.Handle select(Picker p, long hash, int stripe) {

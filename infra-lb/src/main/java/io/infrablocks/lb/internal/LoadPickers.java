@@ -26,13 +26,12 @@ import java.util.concurrent.ThreadLocalRandom;
  * below. A balancer with a given generator draws at the pick and checks first, so seeded runs stay
  * reproducible.
  *
- * <p>P2C reads the in-flight counts of the picking thread's stripe only ({@link Member#load(int)}: each stripe balances as an independent client,
- * as P2C runs distributed in Finagle, Linkerd and Envoy; see {@link Member}); the scans read the exact
- * global counts. Comparing two peak-EWMA loads needs no
- * clock read: decaying both to now multiplies both by the same factor, so only the older estimate is
- * decayed, by the gap between the two stamps (the clock is read only when a member has no sample yet or
- * is in slow start). If one of the two is refused the other is taken, if both are, it
- * draws again (4 times) and then scans. All reads are racy snapshots of atomics: no lock, no allocation.
+ * <p>P2C reads the in-flight counts of the picking thread's stripe only ({@link Member#load(int)}: each stripe balances
+ * as an independent client, as P2C runs distributed in Finagle, Linkerd and Envoy; see {@link Member}); the scans read
+ * the exact global counts. Comparing two peak-EWMA loads needs no clock read: decaying both to now multiplies both by
+ * the same factor, so only the older estimate is decayed, by the gap between the two stamps (the clock is read only
+ * when a member has no sample yet or is in slow start). If one of the two is refused the other is taken, if both are,
+ * it draws again (4 times) and then scans. All reads are racy snapshots of atomics: no lock, no allocation.
  */
 final class LoadPickers {
 
@@ -236,13 +235,11 @@ final class LoadPickers {
             return t[(i << STRIPE_BITS | stripe) & (t.length - 1)];
         }
 
-        @Override
-        Member.Handle pickHandleChecked(DefaultLoadBalancer lb, long hash, int stripe) {
-            return pickNow(lb, stripe);
-        }
-
-        /** {@link #pickHandle} drawing the pair now and checking health first (a seeded balancer: reproducible draws). */
-        private Member.Handle pickNow(DefaultLoadBalancer lb, int stripe) {
+        /**
+         * {@link #pickHandle} drawing the pair now and checking health first (a seeded balancer: reproducible
+         * draws).
+         */
+        final Member.Handle pickNow(DefaultLoadBalancer lb, int stripe) {
             Member[] ms = members;
             int n = ms.length;
             if (n <= 1) {
@@ -252,7 +249,10 @@ final class LoadPickers {
             return choose(lb, stripe, (int) (pair >>> 32), (int) pair);
         }
 
-        /** The lighter of members {@code i} and {@code j} for the stripe, if both are healthy; else {@link #pickSlow}. */
+        /**
+         * The lighter of members {@code i} and {@code j} for the stripe, if both are healthy; else {@link
+         * #pickSlow}.
+         */
         private Member.Handle choose(DefaultLoadBalancer lb, int stripe, int i, int j) {
             Member.Handle[] t = table;
             Member.Handle ha = t[(i << STRIPE_BITS) | stripe];
@@ -420,6 +420,11 @@ final class LoadPickers {
         final Member.Handle pickHandle(DefaultLoadBalancer lb, long hash, int stripe) {
             long pair = takePair(lb, stripe);
             return lighterOf(lb, handleAt((int) (pair >>> 32), stripe), handleAt((int) pair, stripe), stripe);
+        }
+
+        @Override
+        final Member.Handle pickHandleChecked(DefaultLoadBalancer lb, long hash, int stripe) {
+            return pickNow(lb, stripe);
         }
 
         /** The lighter of two candidates' handles ({@code ha} on a tie). */

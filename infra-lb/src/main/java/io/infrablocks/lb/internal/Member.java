@@ -55,8 +55,8 @@ import java.lang.invoke.VarHandle;
  * as much as an atomic): two completions on the same endpoint at the same instant may lose one
  * of the two samples, and a reader may see a torn pair, which skews one decay; the estimator tolerates
  * both (Finagle takes a monitor here, which with two threads costs more than the rest of the completion).
- * The stamp only moves forward. The failure-rate window is guarded by this object's monitor. Everything else is volatile and
- * written on rare paths.
+ * The stamp only moves forward. The failure-rate window is guarded by this object's monitor. Everything else
+ * is volatile and written on rare paths.
  */
 final class Member extends MemberHead {
 
@@ -406,9 +406,10 @@ final class Member extends MemberHead {
      * The preallocated {@link Selection} of one member and one stripe, and the stripe's in-flight counters
      * for that member (when the member is {@link #striped}). A pick counts itself on its thread's stripe
      * and returns that stripe's handle; the completion is credited to the handle's stripe, whichever thread
-     * makes it. The member, the balancer, the stripe, the weight and the counters sit between 64-byte paddings (HotSpot lays out
-     * superclass fields first; with compressed oops they are at offsets 80 to 127 of a 192-byte object), so
-     * no two stripes' counters share a cache line and a completion touches one line of the handle.
+     * makes it. The member, the balancer, the stripe, the weight and the counters sit between 64-byte
+     * paddings (HotSpot lays out superclass fields first; with compressed oops they are at offsets 80 to 127 of
+     * a 192-byte object), so no two stripes' counters share a cache line and a completion touches one line of
+     * the handle.
      */
     static final class Handle extends HandlePadAfter implements Selection {
 
@@ -425,7 +426,10 @@ final class Member extends MemberHead {
             }
         }
 
-        /** {@link #acquire} on a striped member (every member of an unchecked picker's balancer, see {@link Picker}). */
+        /**
+         * {@link #acquire} on a striped member (every member of an unchecked picker's balancer, see {@link
+         * Picker#unchecked}).
+         */
         void acquireStriped() {
             PICKS.getAndAdd(this, 1);
         }

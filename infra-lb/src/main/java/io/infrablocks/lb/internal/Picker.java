@@ -27,8 +27,9 @@ abstract class Picker {
      */
     final boolean unchecked;
     /**
-     * Whether a pick goes straight to {@link #pickHandle}: the balancer is open and has no sticky table. Set by the balancer before it publishes the picker (its volatile write publishes
-     * this too); false on a picker that was never published.
+     * Whether a pick goes straight to {@link #pickHandle}: the balancer is open and has no sticky table. Set by
+     * the balancer before it publishes the picker (its volatile write publishes this too); false on a picker
+     * that was never published.
      */
     boolean plain;
 

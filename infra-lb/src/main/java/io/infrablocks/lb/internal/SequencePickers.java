@@ -68,7 +68,10 @@ final class SequencePickers {
     }
 
     static final class RoundRobin extends Picker {
-        /** The balancer's cursor (see {@link SequencePickers#next}), read directly: one dependent load less per pick. */
+        /**
+         * The balancer's cursor (see {@link SequencePickers#next}), read directly: one dependent load less per
+         * pick.
+         */
         private final int[] cursor;
         /** The handles ({@link Picker#handleTable}). */
         private final Member.Handle[] handles;
@@ -107,7 +110,10 @@ final class SequencePickers {
     }
 
     static final class SmoothWeighted extends Picker {
-        /** The balancer's cursor (see {@link SequencePickers#next}), read directly: one dependent load less per pick. */
+        /**
+         * The balancer's cursor (see {@link SequencePickers#next}), read directly: one dependent load less per
+         * pick.
+         */
         private final int[] cursor;
         /** One period of the schedule, as indexes into {@link #members}. */
         private final int[] schedule;
