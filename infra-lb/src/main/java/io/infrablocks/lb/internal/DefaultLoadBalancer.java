@@ -74,11 +74,11 @@ public final class DefaultLoadBalancer implements LoadBalancer {
 
     private final RandomGenerator random;
     /**
-     * P2C without a given generator: each stripe's next candidate pair and generator state ({@code
-     * LoadPickers.TwoChoices}), here rather than in the picker so the pick reaches them one load earlier (they
-     * survive rebuilds; a pair drawn for an older snapshot is read modulo the new table). Null otherwise.
+     * P2C without a given generator: each stripe's cursor into the picker's deck of candidate pairs ({@code
+     * LoadPickers.Ahead}), here rather than in the picker so the pick reaches it one load earlier and it survives
+     * rebuilds. Null otherwise.
      */
-    final long[] ahead;
+    final int[] ahead;
 
     private final LoadBalancerListener listener;
     final long ewmaDecayNanos;
@@ -140,8 +140,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         this.clock = config.clock();
         this.random = config.random();
         // a given generator (reproducible runs) keeps P2C drawing at the pick
-        this.ahead =
-                random == null && config.strategyName().startsWith("p2c-") ? LoadPickers.TwoChoices.newCells() : null;
+        this.ahead = random == null && config.strategyName().startsWith("p2c-") ? LoadPickers.Ahead.newCursors() : null;
         this.listener = config.listener();
         this.ewmaDecayNanos = config.ewmaDecayNanos();
         this.ewmaDecayRate = 1.0 / ewmaDecayNanos;

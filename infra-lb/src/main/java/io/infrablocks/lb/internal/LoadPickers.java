@@ -49,7 +49,7 @@ final class LoadPickers {
     }
 
     static PickerFactory p2c(boolean ewma) {
-        return members -> members.length < 2 || members[0].lb.ahead == null
+        return members -> members.length < 2 || members.length > Ahead.MAX_MEMBERS || members[0].lb.ahead == null
                 ? new TwoChoices(members, ewma, false)
                 : ewma ? new AheadEwma(members) : new AheadLeastLoaded(members);
     }
@@ -115,80 +115,22 @@ final class LoadPickers {
          * weights or more than 4096 members: uniform draws.
          */
         private final char[] slots;
-        /**
-         * Every member's handle for every stripe ({@link Picker#handleTable}), padded to a power of two of rows
-         * ({@link #paddedHandleTable}).
-         */
-        private final Member.Handle[] table;
+        /** Every member's handle for every stripe ({@link Picker#handleTable}). */
+        final Member.Handle[] table;
 
         TwoChoices(Member[] members, boolean ewma, boolean unchecked) {
             super(members, false, false, unchecked);
             this.ewma = ewma;
             int n = members.length;
-            this.slots = RandomPickers.Alias.uniform(members) || n > 4096 ? null : slots(members);
-            this.table = paddedHandleTable(members);
-        }
-
-        /**
-         * The per-stripe cells of {@link DefaultLoadBalancer#ahead} (longs {@code [Stripes.offset(s) / 2, + 1]},
-         * a 128-byte cell each): the candidate pair of the stripe's next pick, packed as {@code i << 32 | j}, and
-         * the state of the stripe's generator (a Weyl sequence with SplitMix64's increment, one mixing round).
-         * Each pick takes the pair drawn by the previous one and draws the next, so the draw (a random number
-         * and two slot reads) is off the path from the pick's start to its atomic add. Threads sharing a
-         * stripe race on the cell: two picks may take the same pair, or one state step may be lost, which only
-         * correlates those picks' candidates. A pair is always two indexes below the power of two of the
-         * members of the snapshot that drew it (the halves of one long); one drawn for an older snapshot is
-         * read through the newer one's {@link #table}, whose length is a power of two, masked.
-         */
-        static long[] newCells() {
-            long[] cells = new long[Stripes.offset(Stripes.COUNT) / 2];
-            ThreadLocalRandom r = ThreadLocalRandom.current();
-            for (int s = 0; s < Stripes.COUNT; s++) {
-                int cell = Stripes.offset(s) >> 1;
-                cells[cell + 1] = r.nextLong(); // pair 0, 0 first: member 0 against itself, valid for any snapshot
-            }
-            return cells;
-        }
-
-        /**
-         * {@link #handleTable} rounded up to a power of two of members, the extra rows repeating the first
-         * members, so an index drawn for any snapshot, masked, is a valid handle.
-         */
-        static Member.Handle[] paddedHandleTable(Member[] ms) {
-            Member.Handle[] exact = handleTable(ms);
-            int n = ms.length;
-            if (n == 0) {
-                return exact;
-            }
-            int rows = Integer.highestOneBit(n * 2 - 1);
-            Member.Handle[] out = new Member.Handle[rows * Stripes.COUNT];
-            for (int i = 0; i < rows; i++) {
-                System.arraycopy(exact, (i % n) * Stripes.COUNT, out, i * Stripes.COUNT, Stripes.COUNT);
-            }
-            return out;
+            // an unchecked picker draws from its deck instead (Ahead)
+            this.slots = unchecked || RandomPickers.Alias.uniform(members) || n > 4096 ? null : slots(members);
+            this.table = handleTable(members);
         }
 
         static char[] slots(Member[] members) {
             int n = members.length;
             int size = Integer.highestOneBit(Math.max(1024, Math.min(1 << 16, 64 * n)) * 2 - 1);
-            double total = 0;
-            for (Member m : members) {
-                total += m.weight;
-            }
-            int[] counts = new int[n];
-            int used = 0;
-            for (int i = 0; i < n; i++) {
-                counts[i] = (int) Math.max(1, Math.round(members[i].weight * size / total));
-                used += counts[i];
-            }
-            // fix the rounding on the heaviest member so the counts fill the table exactly
-            int heaviest = 0;
-            for (int i = 1; i < n; i++) {
-                if (members[i].weight > members[heaviest].weight) {
-                    heaviest = i;
-                }
-            }
-            counts[heaviest] += size - used;
+            int[] counts = shares(members, size);
             char[] out = new char[size];
             // interleave members so neighbouring slots differ
             int[] next = new int[n];
@@ -204,6 +146,41 @@ final class LoadPickers {
             return out;
         }
 
+        /**
+         * Each member's share of {@code size} places ({@code size >= 2 × members}), proportional to its weight
+         * (rounded, at least one; the rounding is settled on the heaviest member so the shares add up to {@code
+         * size}).
+         */
+        static int[] shares(Member[] members, int size) {
+            int n = members.length;
+            double total = 0;
+            for (Member m : members) {
+                total += m.weight;
+            }
+            int[] counts = new int[n];
+            int used = 0;
+            for (int i = 0; i < n; i++) {
+                counts[i] = (int) Math.max(1, Math.round(members[i].weight * size / total));
+                used += counts[i];
+            }
+            // settle the rounding on the heaviest member (the first of equal weights)
+            int heaviest = 0;
+            for (int i = 1; i < n; i++) {
+                if (members[i].weight > members[heaviest].weight) {
+                    heaviest = i;
+                }
+            }
+            counts[heaviest] += size - used;
+            // many light members rounded up to one place each: take the excess from any member above one
+            for (int i = 0; counts[heaviest] < 1; i = (i + 1) % n) {
+                if (i != heaviest && counts[i] > 1) {
+                    counts[i]--;
+                    counts[heaviest]++;
+                }
+            }
+            return counts;
+        }
+
         @Override
         Member pick(DefaultLoadBalancer lb, long hash, int stripe) {
             Member.Handle h = pickHandle(lb, hash, stripe);
@@ -213,26 +190,6 @@ final class LoadPickers {
         @Override
         Member.Handle pickHandle(DefaultLoadBalancer lb, long hash, int stripe) {
             return pickNow(lb, stripe);
-        }
-
-        /**
-         * The stripe's pair drawn by its previous pick ({@link #newCells}), after drawing the next one, whose draw
-         * runs in parallel with this pick's comparison rather than before it.
-         */
-        final long takePair(DefaultLoadBalancer lb, int stripe) {
-            long[] ah = lb.ahead;
-            int cell = Stripes.offset(stripe) >> 1;
-            long pair = ah[cell];
-            long seed = ah[cell + 1] + GAMMA;
-            ah[cell + 1] = seed;
-            ah[cell] = draw(mix(seed), members.length);
-            return pair;
-        }
-
-        /** The handle of member {@code i} (from a pair of any snapshot, see {@link #newCells}) for the stripe. */
-        final Member.Handle handleAt(int i, int stripe) {
-            Member.Handle[] t = table;
-            return t[(i << STRIPE_BITS | stripe) & (t.length - 1)];
         }
 
         /**
@@ -276,24 +233,11 @@ final class LoadPickers {
             return m == null ? null : m.handle(stripe);
         }
 
-        /** The Weyl increment of the per-stripe generators: SplitMix64's (Steele, Lea and Flood, OOPSLA 2014). */
-        private static final long GAMMA = 0x9e3779b97f4a7c15L;
-
-        /**
-         * The output function of the per-stripe generators: one xor-shift, multiply, xor-shift round (half of
-         * SplitMix64's, whose second round would lengthen the path this draw must finish within); its output
-         * only chooses two candidates.
-         */
-        private static long mix(long z) {
-            z = (z ^ (z >>> 32)) * 0xd6e8feb86659fd93L;
-            return z ^ (z >>> 32);
-        }
-
         /**
          * Two distinct candidates from one random long, packed as {@code i << 32 | j}: uniform, or by weight
          * from {@link #slots}.
          */
-        private long draw(long r, int n) {
+        long draw(long r, int n) {
             int i;
             int j;
             char[] sl = slots;
@@ -407,19 +351,117 @@ final class LoadPickers {
     }
 
     /**
-     * P2C with drawn-ahead pairs ({@link TwoChoices#takePair}), {@link Picker#unchecked}: the two candidates'
-     * handles by index, compared on their counter lines by {@link #lighterOf}, and no status read (the
-     * caller's re-read after the count decides).
+     * P2C from a deck of candidate pairs, {@link Picker#unchecked}: the two candidates' handles, compared on their
+     * counter lines by {@link #lighterOf}, and no status read (the caller's re-read after the count decides).
+     *
+     * <p>The deck ({@link #deck}) is drawn when the snapshot is built: a power of two of pairs of distinct
+     * members, where each column holds every member in proportion to its weight (at least once), shuffled. Each
+     * stripe walks it with its own cursor in {@link DefaultLoadBalancer#ahead}, from a random start, so a pick
+     * takes its pair with one read and one increment instead of drawing a random number and reading the weight
+     * table (about 30 instructions of the pick, which runs at a roughly constant number of instructions per
+     * cycle). Threads sharing a stripe race on its cursor: two picks may take the same pair. A stripe repeats
+     * its sequence of pairs every deck length of picks; which of each pair is lighter still depends on the
+     * loads of that moment, and a membership or weight change deals a new deck.
      */
     abstract static class Ahead extends TwoChoices {
+        /** The most members a deck entry can pack (two handle-table rows of 16 bits). */
+        static final int MAX_MEMBERS = 1 << (16 - STRIPE_BITS);
+
+        /**
+         * The pairs, each packed as {@code (i << STRIPE_BITS) << 16 | (j << STRIPE_BITS)}: the rows of members
+         * {@code i} and {@code j} in {@link #table}, so a stripe's handle is one or away.
+         */
+        private final int[] deck;
+
+        private final int deckMask;
+
         Ahead(Member[] members, boolean ewma) {
             super(members, ewma, true);
+            this.deck = deck(members, ThreadLocalRandom.current());
+            this.deckMask = deck.length - 1;
+        }
+
+        /** Per-stripe deck cursors (see {@link Stripes#newCells}), each from a random start. */
+        static int[] newCursors() {
+            int[] cells = Stripes.newCells();
+            ThreadLocalRandom r = ThreadLocalRandom.current();
+            for (int s = 0; s < Stripes.COUNT; s++) {
+                cells[Stripes.offset(s)] = r.nextInt();
+            }
+            return cells;
+        }
+
+        /** The deck of {@code members} (at least 2, at most {@link #MAX_MEMBERS}); see the class comment. */
+        static int[] deck(Member[] members, java.util.random.RandomGenerator r) {
+            int n = members.length;
+            int size = Integer.highestOneBit(Math.max(1024, Math.min(1 << 15, 32 * n)) * 2 - 1);
+            int[] first = column(members, size, r);
+            int[] second = column(members, size, r);
+            for (int k = 0; k < size; k++) {
+                if (first[k] == second[k]) {
+                    distinct(first, second, k, n, r);
+                }
+            }
+            int[] out = new int[size];
+            for (int k = 0; k < size; k++) {
+                out[k] = (first[k] << STRIPE_BITS) << 16 | (second[k] << STRIPE_BITS);
+            }
+            return out;
+        }
+
+        /** {@code size} member indexes, each in its weight's share ({@link #shares}), shuffled. */
+        private static int[] column(Member[] members, int size, java.util.random.RandomGenerator r) {
+            int[] counts = shares(members, size);
+            int[] out = new int[size];
+            int p = 0;
+            for (int i = 0; i < counts.length; i++) {
+                for (int c = 0; c < counts[i]; c++) {
+                    out[p++] = i;
+                }
+            }
+            for (int k = size - 1; k > 0; k--) {
+                int m = r.nextInt(k + 1);
+                int t = out[k];
+                out[k] = out[m];
+                out[m] = t;
+            }
+            return out;
+        }
+
+        /**
+         * Makes pair {@code k} distinct by swapping its second member with that of a random pair which stays
+         * distinct too (the columns keep their counts); if 64 tries find none (one member holds most of the
+         * weight), its second member becomes the next index.
+         */
+        private static void distinct(int[] first, int[] second, int k, int n, java.util.random.RandomGenerator r) {
+            for (int attempt = 0; attempt < 64; attempt++) {
+                int m = r.nextInt(first.length);
+                if (second[m] != first[k] && second[k] != first[m]) {
+                    int t = second[k];
+                    second[k] = second[m];
+                    second[m] = t;
+                    return;
+                }
+            }
+            second[k] = first[k] + 1 == n ? 0 : first[k] + 1;
         }
 
         @Override
         final Member.Handle pickHandle(DefaultLoadBalancer lb, long hash, int stripe) {
-            long pair = takePair(lb, stripe);
-            return lighterOf(lb, handleAt((int) (pair >>> 32), stripe), handleAt((int) pair, stripe), stripe);
+            int[] cursors = lb.ahead;
+            int o = Stripes.offset(stripe);
+            int k = cursors[o];
+            cursors[o] = k + 1;
+            int e = deck[k & deckMask];
+            Member.Handle[] t = table;
+            return lighterOf(lb, t[(e >>> 16) | stripe], t[(e & 0xFFFF) | stripe], stripe);
+        }
+
+        /** A pair from the deck (a checked pick's draws), unpacked as {@code i << 32 | j}. */
+        @Override
+        final long draw(long r, int n) {
+            int e = deck[(int) r & deckMask];
+            return (long) (e >>> (16 + STRIPE_BITS)) << 32 | ((e & 0xFFFF) >>> STRIPE_BITS);
         }
 
         @Override

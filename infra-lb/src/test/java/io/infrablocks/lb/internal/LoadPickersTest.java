@@ -1,0 +1,140 @@
+package io.infrablocks.lb.internal;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.infrablocks.lb.Endpoint;
+import io.infrablocks.lb.LoadBalancer;
+import io.infrablocks.lb.Request;
+import io.infrablocks.lb.Selection;
+import io.infrablocks.lb.Strategy;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.random.RandomGenerator;
+import org.junit.jupiter.api.Test;
+
+/**
+ * P2C's deck of candidate pairs ({@link LoadPickers.Ahead}): each column holds every member in its weight's
+ * share, every pair is two distinct members, and a balancer without a given generator spreads its picks over the
+ * members as the deck says.
+ */
+class LoadPickersTest {
+
+    private static Member[] members(int... weights) {
+        Member[] out = new Member[weights.length];
+        for (int i = 0; i < weights.length; i++) {
+            out[i] =
+                    new Member(null, Endpoint.of("m" + i, "127.0.0.1", 2000 + i).withWeight(weights[i]), true, false);
+        }
+        return out;
+    }
+
+    private static int first(int entry) {
+        return entry >>> (16 + Picker.STRIPE_BITS);
+    }
+
+    private static int second(int entry) {
+        return (entry & 0xFFFF) >>> Picker.STRIPE_BITS;
+    }
+
+    @Test
+    void eachColumnHoldsEveryMemberInItsWeightsShareAndEveryPairIsDistinct() {
+        RandomGenerator r = new SplittableRandom(11);
+        List<int[]> cases = new ArrayList<>();
+        cases.add(new int[] {1, 1});
+        cases.add(new int[] {1, 2, 3, 4, 5, 1, 2, 3, 4, 5});
+        int[] hundred = new int[100];
+        for (int i = 0; i < hundred.length; i++) {
+            hundred[i] = 1 + i % 5;
+        }
+        cases.add(hundred);
+        int[] many = new int[Math.min(3000, LoadPickers.Ahead.MAX_MEMBERS)];
+        for (int i = 0; i < many.length; i++) {
+            many[i] = i == 0 ? 1000 : 1;
+        }
+        cases.add(many);
+        for (int[] weights : cases) {
+            Member[] ms = members(weights);
+            int[] deck = LoadPickers.Ahead.deck(ms, r);
+            int size = deck.length;
+            assertEquals(Integer.highestOneBit(size), size, "a power of two");
+            assertTrue(size >= 1024 && size >= 2 * ms.length, "size " + size);
+            int[] shares = LoadPickers.TwoChoices.shares(ms, size);
+            int[] firsts = new int[ms.length];
+            int[] seconds = new int[ms.length];
+            for (int e : deck) {
+                int i = first(e);
+                int j = second(e);
+                assertNotEquals(i, j, "a pair of one member");
+                firsts[i]++;
+                seconds[j]++;
+            }
+            assertArrayEquals(shares, firsts, ms.length + " members, first column");
+            assertArrayEquals(shares, seconds, ms.length + " members, second column");
+        }
+    }
+
+    @Test
+    void aDominantMemberIsPairedWithTheOthers() {
+        Member[] ms = members(1000, 1, 1);
+        int[] deck = LoadPickers.Ahead.deck(ms, new SplittableRandom(3));
+        int withZero = 0;
+        for (int e : deck) {
+            assertNotEquals(first(e), second(e));
+            if (first(e) == 0 || second(e) == 0) {
+                withZero++;
+            }
+        }
+        // the shares cannot all be kept: every pair must still hold two members
+        assertTrue(withZero > deck.length * 9 / 10, withZero + " of " + deck.length);
+    }
+
+    @Test
+    void sharesAddUpToTheSizeAndGiveEveryMemberAPlace() {
+        int[] weights = new int[1500];
+        for (int i = 0; i < weights.length; i++) {
+            weights[i] = i == 0 ? 2 : 1; // about 0.7 of a place each, rounded up
+        }
+        Member[] ms = members(weights);
+        int[] shares = LoadPickers.TwoChoices.shares(ms, 1024 * 2);
+        int sum = 0;
+        for (int s : shares) {
+            assertTrue(s >= 1);
+            sum += s;
+        }
+        assertEquals(2048, sum);
+    }
+
+    @Test
+    void unseededP2cKeepsOutstandingCallsInProportionToWeight() {
+        int[] weights = {1, 2, 3, 4, 1, 2, 3, 4, 5, 5};
+        List<Endpoint> endpoints = new ArrayList<>();
+        int total = 0;
+        for (int i = 0; i < weights.length; i++) {
+            endpoints.add(Endpoint.of("e" + i, "127.0.0.1", 3000 + i).withWeight(weights[i]));
+            total += weights[i];
+        }
+        // (peak EWMA ranks endpoints without latency samples by a penalty, not by weight: least-connections only)
+        for (Strategy strategy : List.of(Strategy.p2cLeastConnections())) {
+            try (LoadBalancer lb = LoadBalancer.builder()
+                    .name("deck")
+                    .endpoints(endpoints)
+                    .strategy(strategy)
+                    .build()) {
+                int picks = 30_000;
+                int[] counts = new int[weights.length];
+                for (int k = 0; k < picks; k++) {
+                    Selection s = lb.pick(Request.none()); // never completed: every call stays in flight
+                    counts[Integer.parseInt(s.endpoint().id().substring(1))]++;
+                }
+                for (int i = 0; i < weights.length; i++) {
+                    double expected = (double) picks * weights[i] / total;
+                    assertEquals(expected, counts[i], picks * 0.005, strategy.name() + ", e" + i + ": " + counts[i]);
+                }
+            }
+        }
+    }
+}
