@@ -20,11 +20,13 @@ import org.slf4j.LoggerFactory;
  * with a 10 s time constant does not notice a reading up to a millisecond old: over a run the weights of
  * the samples still add up to the elapsed time.
  *
- * <p>Design: {@link #now()} reads {@code tick} (one volatile load) while {@code running}, and marks the
- * clock used (an opaque write, at most once per tick and thread in practice). Otherwise it reads the
- * source itself, raises {@code tick} to that value and starts a ticker through the balancer's {@link
- * ThreadFactory} (one CAS on {@code running} decides who starts it). The ticker parks for the resolution,
- * raises {@code tick}, and stops after {@link #idleTicks} ticks in which nobody read the clock, so an idle
+ * <p>Design: one volatile int, {@code state}, holds two bits: a ticker is running, and someone read the clock
+ * since its last tick. {@link #now()} reads {@code tick} (one volatile load) when both are set, the usual case:
+ * one test. While running but not yet marked used it marks it (a CAS, at most once per tick and thread in
+ * practice). Otherwise it reads the source itself, raises {@code tick} to that value and starts a ticker
+ * through the balancer's {@link ThreadFactory} (one CAS from 0 decides who starts it). The ticker parks for
+ * the resolution, raises {@code tick}, clears the used bit (an atomic and that returns the old state), and
+ * stops after {@link #idleTicks} ticks in which nobody read the clock, so an idle
  * or forgotten balancer owns no thread; {@link #close()} stops it within one resolution. {@code tick} only
  * moves forward (a CAS maximum: the ticker and readers that find it stopped may write at once), so readers
  * see a monotonic clock that lags the source by at most about one resolution plus the ticker's scheduling
@@ -35,15 +37,13 @@ final class CoarseClock implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CoarseClock.class);
 
     private static final VarHandle TICK;
-    private static final VarHandle RUNNING;
-    private static final VarHandle USED;
+    private static final VarHandle STATE;
 
     static {
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
             TICK = l.findVarHandle(CoarseClock.class, "tick", long.class);
-            RUNNING = l.findVarHandle(CoarseClock.class, "running", boolean.class);
-            USED = l.findVarHandle(CoarseClock.class, "used", boolean.class);
+            STATE = l.findVarHandle(CoarseClock.class, "state", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -56,10 +56,8 @@ final class CoarseClock implements AutoCloseable {
 
     /** The latest reading; only grows. */
     private volatile long tick;
-    /** Whether a ticker is refreshing {@code tick} (readers may use it). */
-    private volatile boolean running;
-    /** Whether someone read the clock since the ticker's last tick. */
-    private volatile boolean used;
+    /** {@link #RUNNING} and {@link #USED}, one word so the usual read tests one value. */
+    private volatile int state;
     /** Set once by close(): the ticker exits and no new one starts. */
     private volatile boolean closed;
     /** Set when the thread factory failed: every read goes to the source. */
@@ -85,25 +83,33 @@ final class CoarseClock implements AutoCloseable {
         return new CoarseClock(System::nanoTime, threadFactory, TimeUnit.MILLISECONDS.toNanos(1), 1000);
     }
 
+    /** {@link #state} bit: a ticker is refreshing {@code tick} (readers may use it). */
+    private static final int RUNNING = 1;
+    /** {@link #state} bit: someone read the clock since the ticker's last tick. */
+    private static final int USED = 2;
+
     /**
      * The time, at most about one resolution behind the source.
      *
      * @return nanoseconds on the source's scale
      */
     long now() {
-        if (running) {
-            if (!used) {
-                USED.setOpaque(this, true);
-            }
+        if (state == (RUNNING | USED)) {
             return tick;
         }
         return slowNow();
     }
 
     private long slowNow() {
+        int s = state;
+        if ((s & RUNNING) != 0) {
+            // a CAS, not a plain write: the ticker may be clearing RUNNING as it stops
+            STATE.compareAndSet(this, s, s | USED);
+            return tick;
+        }
         long t = source.getAsLong();
         advance(t);
-        if (!closed && !disabled && RUNNING.compareAndSet(this, false, true)) {
+        if (!closed && !disabled && STATE.compareAndSet(this, 0, RUNNING | USED)) {
             start();
         }
         return t;
@@ -119,7 +125,7 @@ final class CoarseClock implements AutoCloseable {
             t.start();
         } catch (RuntimeException | Error e) {
             disabled = true;
-            running = false;
+            state = 0;
             log.warn("coarse clock disabled, reading the clock on every completion: could not start a ticker", e);
         }
     }
@@ -139,8 +145,7 @@ final class CoarseClock implements AutoCloseable {
             while (!closed) {
                 LockSupport.parkNanos(this, resolution);
                 advance(source.getAsLong());
-                if (used) {
-                    USED.setOpaque(this, false);
+                if ((int) STATE.getAndBitwiseAnd(this, ~USED) == (RUNNING | USED)) {
                     idle = 0;
                 } else if (++idle >= idleTicks) {
                     // readers from now on read the source and start a new ticker; one that read running just
@@ -150,13 +155,13 @@ final class CoarseClock implements AutoCloseable {
             }
         } finally {
             // on every exit, even by an error: readers never keep using a tick nobody refreshes
-            running = false;
+            state = 0;
         }
     }
 
     /** Whether a ticker is running (for tests). */
     boolean ticking() {
-        return running;
+        return (state & RUNNING) != 0;
     }
 
     /** Stops the ticker (it exits within one resolution) and makes every later read go to the source. */

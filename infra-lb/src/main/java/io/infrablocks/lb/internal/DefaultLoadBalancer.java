@@ -88,6 +88,11 @@ public final class DefaultLoadBalancer implements LoadBalancer {
     private final boolean trackLatency;
     /** Whether a success only counts the completion (no latency tracking, no failure-rate window). */
     private final boolean plainSuccess;
+    /**
+     * Whether a success only feeds its stripe's latency estimate and counts the completion (P2C peak EWMA,
+     * no failure-rate window).
+     */
+    private final boolean stripeCostSuccess;
     /** Whether completions feed the failure-rate window ({@code failureRate > 0}). */
     private final boolean recordsRate;
     /**
@@ -162,6 +167,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         this.slowStartNanos = config.slowStartNanos();
         this.recordsRate = failureRate > 0;
         this.plainSuccess = !trackLatency && !recordsRate;
+        this.stripeCostSuccess = trackLatency && striped && stripeCosts && !recordsRate;
         this.ewmaClock =
                 trackLatency && clock == LbConfig.SYSTEM_CLOCK ? CoarseClock.system(config.threadFactory()) : null;
         this.sticky = config.stickyMaxEntries() > 0
@@ -238,9 +244,13 @@ public final class DefaultLoadBalancer implements LoadBalancer {
     public Selection pick(Request request) {
         Objects.requireNonNull(request, "request");
         Picker p = snapshot;
+        if (p.plainKeyless) {
+            // open, no sticky table, no hash read: the usual case of the keyless strategies, one test
+            return select(p, 0, Stripes.current());
+        }
         if (p.plain) {
-            // open, no sticky table: the usual case, one test
-            return select(p, hashFor(p, request), Stripes.current());
+            // the same for a picker that reads the hash
+            return select(p, request.hashed() ? request.hash() : nextLong(), Stripes.current());
         }
         if (p.closed) {
             throw new IllegalStateException("load balancer '" + name + "' is closed");
@@ -430,6 +440,14 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         decrement(h);
         if (ok && plainSuccess) {
             // one test for the usual case: no failure streak to reset, not draining
+            if ((m.consecutiveFailures | (m.status & Member.DRAINING)) != 0) {
+                successSlow(m);
+            }
+            return;
+        }
+        if (ok && stripeCostSuccess) {
+            // P2C peak EWMA's usual case, the same one test after feeding the stripe's estimate
+            h.observe(ewmaNow(), latencyNanos);
             if ((m.consecutiveFailures | (m.status & Member.DRAINING)) != 0) {
                 successSlow(m);
             }
@@ -765,7 +783,8 @@ public final class DefaultLoadBalancer implements LoadBalancer {
             throw new IllegalStateException("strategy " + strategy.name() + " picks unchecked but counts exactly");
         }
         p.plain = sticky == null;
-        snapshot = p; // the volatile write publishes plain too
+        p.plainKeyless = p.plain && !p.usesHash;
+        snapshot = p; // the volatile write publishes plain and plainKeyless too
     }
 
     private void checkOpen() {

@@ -328,8 +328,9 @@ final class LoadPickers {
         static boolean lighter(
                 DefaultLoadBalancer lb, Member.Handle ha, double ca, int wb, Member.Handle hb, double cb, int wa) {
             long gap = ha.costStamp - hb.costStamp; // > 0: b's estimate is the older one
-            double la = ca * (ha.load() + 1) * wb;
-            double lb2 = cb * (hb.load() + 1) * wa;
+            // pending × weight in long arithmetic, one conversion each (exact below 2^53)
+            double la = ca * (double) ((long) (ha.load() + 1) * wb);
+            double lb2 = cb * (double) ((long) (hb.load() + 1) * wa);
             if (gap != 0) {
                 // one decay call site: the pick's compiled code must stay small enough to be inlined
                 double f = Member.decay(Math.abs(gap) * lb.ewmaDecayRate);

@@ -32,6 +32,8 @@ abstract class Picker {
      * that was never published.
      */
     boolean plain;
+    /** {@link #plain} and not {@link #usesHash}: a pick goes straight to {@link #pickHandle} with hash 0. */
+    boolean plainKeyless;
 
     Picker(Member[] members, boolean usesHash, boolean acquires) {
         this(members, usesHash, acquires, false, false);
