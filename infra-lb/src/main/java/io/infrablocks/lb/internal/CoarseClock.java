@@ -50,6 +50,9 @@ final class CoarseClock implements AutoCloseable {
     }
 
     private final LongSupplier source;
+    /** Whether every read goes to the source (a clock that is not the system's: nothing to cache). */
+    private final boolean direct;
+
     private final ThreadFactory threadFactory;
     private final long resolution;
     private final int idleTicks;
@@ -72,7 +75,13 @@ final class CoarseClock implements AutoCloseable {
      * @param idleTicks ticks without a read after which the ticker stops
      */
     CoarseClock(LongSupplier source, ThreadFactory threadFactory, long resolution, int idleTicks) {
+        this(source, threadFactory, resolution, idleTicks, false);
+    }
+
+    private CoarseClock(
+            LongSupplier source, ThreadFactory threadFactory, long resolution, int idleTicks, boolean direct) {
         this.source = source;
+        this.direct = direct;
         this.threadFactory = threadFactory;
         this.resolution = resolution;
         this.idleTicks = idleTicks;
@@ -89,6 +98,17 @@ final class CoarseClock implements AutoCloseable {
     private static final int USED = 2;
 
     /**
+     * A clock that reads {@code source} on every call and never starts a thread (for a clock that is not the
+     * system's, which tests move by hand).
+     *
+     * @param source the clock
+     * @return the clock
+     */
+    static CoarseClock direct(LongSupplier source) {
+        return new CoarseClock(source, r -> null, 1, 1, true);
+    }
+
+    /**
      * The time, at most about one resolution behind the source.
      *
      * @return nanoseconds on the source's scale
@@ -101,6 +121,9 @@ final class CoarseClock implements AutoCloseable {
     }
 
     private long slowNow() {
+        if (direct) {
+            return source.getAsLong();
+        }
         int s = state;
         if ((s & RUNNING) != 0) {
             // a CAS, not a plain write: the ticker may be clearing RUNNING as it stops

@@ -69,7 +69,10 @@ public final class DefaultLoadBalancer implements LoadBalancer {
     private final Strategy strategy;
     private final PickerFactory factory;
     private final LongSupplier clock;
-    /** The clock of the peak-EWMA completions: cached system time, or null to read {@code clock}. */
+    /**
+     * The clock of the peak-EWMA completions: cached system time, or {@code clock} read directly ({@link
+     * CoarseClock#direct}).
+     */
     private final CoarseClock ewmaClock;
 
     private final RandomGenerator random;
@@ -168,8 +171,9 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         this.recordsRate = failureRate > 0;
         this.plainSuccess = !trackLatency && !recordsRate;
         this.stripeCostSuccess = trackLatency && striped && stripeCosts && !recordsRate;
-        this.ewmaClock =
-                trackLatency && clock == LbConfig.SYSTEM_CLOCK ? CoarseClock.system(config.threadFactory()) : null;
+        this.ewmaClock = trackLatency && clock == LbConfig.SYSTEM_CLOCK
+                ? CoarseClock.system(config.threadFactory())
+                : CoarseClock.direct(clock);
         this.sticky = config.stickyMaxEntries() > 0
                 ? new StickyTable(config.stickyMaxEntries(), config.stickyTtlNanos())
                 : null;
@@ -411,8 +415,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
 
     /** The time for peak-EWMA decay: {@link #now()}, or the system time cached to about a millisecond. */
     long ewmaNow() {
-        CoarseClock c = ewmaClock;
-        return c != null ? c.now() : clock.getAsLong();
+        return ewmaClock.now();
     }
 
     int nextInt(int bound) {
@@ -947,9 +950,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         } finally {
             writeLock.unlock();
         }
-        if (ewmaClock != null) {
-            ewmaClock.close();
-        }
+        ewmaClock.close();
         if (checker != null && !checker.close()) {
             log.warn("load balancer '{}' closed but a health probe did not stop within its timeout", name);
         }

@@ -115,7 +115,10 @@ final class LoadPickers {
          * weights or more than 4096 members: uniform draws.
          */
         private final char[] slots;
-        /** Every member's handle for every stripe ({@link Picker#handleTable}). */
+        /**
+         * Every member's handle for every stripe ({@link Picker#handleTable}); for an unchecked picker ({@link
+         * Ahead}) padded with nulls to a power of two, so its reads are masked instead of bounds-checked.
+         */
         final Member.Handle[] table;
 
         TwoChoices(Member[] members, boolean ewma, boolean unchecked) {
@@ -124,7 +127,8 @@ final class LoadPickers {
             int n = members.length;
             // an unchecked picker draws from its deck instead (Ahead)
             this.slots = unchecked || RandomPickers.Alias.uniform(members) || n > 4096 ? null : slots(members);
-            this.table = handleTable(members);
+            Member.Handle[] t = handleTable(members);
+            this.table = unchecked ? java.util.Arrays.copyOf(t, Integer.highestOneBit(t.length * 2 - 1)) : t;
         }
 
         static char[] slots(Member[] members) {
@@ -331,6 +335,25 @@ final class LoadPickers {
             // pending × weight in long arithmetic, one conversion each (exact below 2^53)
             double la = ca * (double) ((long) (ha.load() + 1) * wb);
             double lb2 = cb * (double) ((long) (hb.load() + 1) * wa);
+            return lighter(lb, gap, la, lb2);
+        }
+
+        /**
+         * {@link #lighter} for {@link AheadEwma}: the weights from the handles' lines, multiplied into the costs
+         * first, so the pending counts, read last, are one conversion and one product away from the comparison.
+         */
+        static boolean lighterAhead(DefaultLoadBalancer lb, Member.Handle ha, double ca, Member.Handle hb, double cb) {
+            long gap = ha.costStamp - hb.costStamp;
+            double la = ca * hb.weightD * (ha.load() + 1);
+            double lb2 = cb * ha.weightD * (hb.load() + 1);
+            return lighter(lb, gap, la, lb2);
+        }
+
+        /**
+         * Whether load {@code lb2} is strictly below {@code la}, {@code gap} being the first estimate's stamp
+         * less the second's: the older one is decayed by the gap.
+         */
+        private static boolean lighter(DefaultLoadBalancer lb, long gap, double la, double lb2) {
             if (gap != 0) {
                 // one decay call site: the pick's compiled code must stay small enough to be inlined
                 double f = Member.decay(Math.abs(gap) * lb.ewmaDecayRate);
@@ -374,12 +397,9 @@ final class LoadPickers {
          */
         private final int[] deck;
 
-        private final int deckMask;
-
         Ahead(Member[] members, boolean ewma) {
             super(members, ewma, true);
             this.deck = deck(members, ThreadLocalRandom.current());
-            this.deckMask = deck.length - 1;
         }
 
         /** Per-stripe deck cursors (see {@link Stripes#newCells}), each from a random start. */
@@ -453,15 +473,20 @@ final class LoadPickers {
             int o = Stripes.offset(stripe);
             int k = cursors[o];
             cursors[o] = k + 1;
-            int e = deck[k & deckMask];
+            int[] d = deck;
+            int e = d[k & (d.length - 1)]; // masked by the length: no bounds check
             Member.Handle[] t = table;
-            return lighterOf(lb, t[(e >>> 16) | stripe], t[(e & 0xFFFF) | stripe], stripe);
+            // a power of two of at most 2^16 (see TwoChoices#table): masked, no bounds checks, and the mask drops the
+            // first row of the entry
+            int mask = t.length - 1;
+            return lighterOf(lb, t[((e >>> 16) | stripe) & mask], t[(e | stripe) & mask], stripe);
         }
 
         /** A pair from the deck (a checked pick's draws), unpacked as {@code i << 32 | j}. */
         @Override
         final long draw(long r, int n) {
-            int e = deck[(int) r & deckMask];
+            int[] d = deck;
+            int e = d[(int) r & (d.length - 1)];
             return (long) (e >>> (16 + STRIPE_BITS)) << 32 | ((e & 0xFFFF) >>> STRIPE_BITS);
         }
 
@@ -501,8 +526,8 @@ final class LoadPickers {
         Member.Handle lighterOf(DefaultLoadBalancer lb, Member.Handle ha, Member.Handle hb, int stripe) {
             double ca = ha.cost;
             double cb = hb.cost;
-            if (ca > 0 && cb > 0) {
-                return lighter(lb, ha, ca, hb.weight, hb, cb, ha.weight) ? hb : ha;
+            if (ca * cb > 0) { // both measured (costs are never negative)
+                return lighterAhead(lb, ha, ca, hb, cb) ? hb : ha;
             }
             return pickHandleChecked(lb, 0, stripe);
         }

@@ -137,6 +137,7 @@ final class Member extends MemberHead {
         weight = w;
         for (Handle h : handles) {
             h.weight = w;
+            h.weightD = w;
         }
     }
 
@@ -370,6 +371,8 @@ final class Member extends MemberHead {
          * racy read sees the old or the new weight.
          */
         int weight;
+        /** {@link #weight} as a double (P2C peak EWMA multiplies costs by it), written with it. */
+        double weightD;
         /**
          * Striped: picks on this stripe (atomic add) less the completions of those picks by threads other
          * than {@link #owner} (atomic subtract).
@@ -390,6 +393,7 @@ final class Member extends MemberHead {
             this.stripe = stripe;
             this.exact = exact;
             this.weight = member.weight;
+            this.weightD = member.weight;
         }
     }
 
