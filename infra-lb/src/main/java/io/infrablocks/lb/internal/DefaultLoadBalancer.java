@@ -435,27 +435,50 @@ public final class DefaultLoadBalancer implements LoadBalancer {
 
     // ---------------------------------------------------------------- completion
 
+    /** The handle of member {@code m} for stripe {@code s}, of the class of this balancer's usual success. */
+    Member.Handle newHandle(Member m, int s, boolean exact) {
+        if (plainSuccess) {
+            return new Member.PlainHandle(m, s, exact);
+        }
+        if (stripeCostSuccess) {
+            return new Member.StripeCostHandle(m, s, exact);
+        }
+        return new Member.Handle(m, s, exact);
+    }
+
+    /** {@link #complete} of a success when {@link #plainSuccess}. */
+    void succeedPlain(Member.Handle h, long latencyNanos) {
+        if (latencyNanos < 0) {
+            throw new IllegalArgumentException("latencyNanos must be >= 0 but was " + latencyNanos);
+        }
+        Member m = h.member;
+        decrement(h);
+        // one test for the usual case: no failure streak to reset, not draining
+        if ((m.consecutiveFailures | (m.status & Member.DRAINING)) != 0) {
+            successSlow(m);
+        }
+    }
+
+    /** {@link #complete} of a success when {@link #stripeCostSuccess}. */
+    void succeedStripeCost(Member.Handle h, long latencyNanos) {
+        if (latencyNanos < 0) {
+            throw new IllegalArgumentException("latencyNanos must be >= 0 but was " + latencyNanos);
+        }
+        Member m = h.member;
+        decrement(h);
+        h.observe(ewmaNow(), latencyNanos);
+        if ((m.consecutiveFailures | (m.status & Member.DRAINING)) != 0) {
+            successSlow(m);
+        }
+    }
+
     void complete(Member.Handle h, boolean ok, long latencyNanos) {
         if (latencyNanos < 0) {
             throw new IllegalArgumentException("latencyNanos must be >= 0 but was " + latencyNanos);
         }
         Member m = h.member;
         decrement(h);
-        if (ok && plainSuccess) {
-            // one test for the usual case: no failure streak to reset, not draining
-            if ((m.consecutiveFailures | (m.status & Member.DRAINING)) != 0) {
-                successSlow(m);
-            }
-            return;
-        }
-        if (ok && stripeCostSuccess) {
-            // P2C peak EWMA's usual case, the same one test after feeding the stripe's estimate
-            h.observe(ewmaNow(), latencyNanos);
-            if ((m.consecutiveFailures | (m.status & Member.DRAINING)) != 0) {
-                successSlow(m);
-            }
-            return;
-        }
+        // a success comes here only when neither plainSuccess nor stripeCostSuccess (see newHandle)
         if (trackLatency) {
             long now = ewmaNow();
             if (m.stripeCosts) {

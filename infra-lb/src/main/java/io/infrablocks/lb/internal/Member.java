@@ -124,7 +124,7 @@ final class Member extends MemberHead {
         this.id = endpoint.id();
         this.idHash = Request.hash(endpoint.id());
         for (int s = 0; s < Stripes.COUNT; s++) {
-            handles[s] = new Handle(this, s, !striped);
+            handles[s] = lb == null ? new Handle(this, s, !striped) : lb.newHandle(this, s, !striped);
         }
         this.rebounds = new Rebound[Stripes.COUNT];
         for (int s = 0; s < Stripes.COUNT; s++) {
@@ -413,16 +413,18 @@ final class Member extends MemberHead {
      * makes it. The member, the balancer, the stripe, the weight and the counters sit between 64-byte
      * paddings (HotSpot lays out superclass fields first; with compressed oops they are at offsets 80 to 127 of
      * a 192-byte object), so no two stripes' counters share a cache line and a completion touches one line of
-     * the handle.
+     * the handle. A balancer whose usual success needs no decision per call makes its handles of a subclass that
+     * goes straight to that success ({@link PlainHandle}, {@link StripeCostHandle}; Caffeine generates its node
+     * classes per configuration for the same reason): a caller's {@code success} call site then sees one class.
      */
-    static final class Handle extends HandlePadAfter implements Selection {
+    static class Handle extends HandlePadAfter implements Selection {
 
         Handle(Member member, int stripe, boolean exact) {
             super(member, stripe, exact);
         }
 
         /** Counts one call in flight, picked on this handle's stripe. */
-        void acquire() {
+        final void acquire() {
             if (exact) {
                 IN_FLIGHT.getAndAdd(member, 1);
             } else {
@@ -434,7 +436,7 @@ final class Member extends MemberHead {
          * {@link #acquire} on a striped member (every member of an unchecked picker's balancer, see {@link
          * Picker#unchecked}).
          */
-        void acquireStriped() {
+        final void acquireStriped() {
             PICKS.getAndAdd(this, 1);
         }
 
@@ -443,7 +445,7 @@ final class Member extends MemberHead {
          *
          * @return false if that made the count negative (the counter is then restored)
          */
-        boolean releaseChecked() {
+        final boolean releaseChecked() {
             Thread t = Thread.currentThread();
             if ((Thread) OWNER.getAcquire(this) == t) {
                 return ownerRelease(); // the usual case first (an exact handle never has an owner)
@@ -492,7 +494,7 @@ final class Member extends MemberHead {
         }
 
         /** Counts one call completed without the misuse check (a pick backing out). */
-        void uncount() {
+        final void uncount() {
             if (exact) {
                 IN_FLIGHT.getAndAdd(member, -1);
             } else if (owns(Thread.currentThread())) {
@@ -509,7 +511,7 @@ final class Member extends MemberHead {
          *
          * @return the count
          */
-        int load() {
+        final int load() {
             return picks - ownerDone;
         }
 
@@ -518,7 +520,7 @@ final class Member extends MemberHead {
          * member's. Only completions of this stripe's picks write it, so with one thread per stripe no other
          * core writes this line.
          */
-        void observe(long now, long latencyNanos) {
+        final void observe(long now, long latencyNanos) {
             double c = cost;
             long td = now - costStamp;
             if (td <= 0 && latencyNanos <= c) {
@@ -534,17 +536,17 @@ final class Member extends MemberHead {
         }
 
         /** This stripe's estimate decayed to {@code now}. */
-        double cost(long now) {
+        final double cost(long now) {
             return decayed(cost, costStamp, now, lb.ewmaDecayNanos);
         }
 
         @Override
-        public Endpoint endpoint() {
+        public final Endpoint endpoint() {
             return member.endpoint;
         }
 
         @Override
-        public boolean rebound() {
+        public final boolean rebound() {
             return false;
         }
 
@@ -554,18 +556,48 @@ final class Member extends MemberHead {
         }
 
         @Override
-        public void failure(long latencyNanos) {
+        public final void failure(long latencyNanos) {
             lb.complete(this, false, latencyNanos);
         }
 
         @Override
-        public void release() {
+        public final void release() {
             lb.release(this);
         }
 
         @Override
-        public String toString() {
+        public final String toString() {
             return "Selection[" + member.endpoint + "]";
+        }
+    }
+
+    /**
+     * A {@link Handle} of a balancer whose usual success only counts the completion ({@link
+     * DefaultLoadBalancer#succeedPlain}): the completion's configuration is in the class, not tested per call.
+     */
+    static final class PlainHandle extends Handle {
+        PlainHandle(Member member, int stripe, boolean exact) {
+            super(member, stripe, exact);
+        }
+
+        @Override
+        public void success(long latencyNanos) {
+            lb.succeedPlain(this, latencyNanos);
+        }
+    }
+
+    /**
+     * A {@link Handle} of a P2C peak-EWMA balancer without a failure-rate window, whose usual success feeds the
+     * stripe's estimate and counts the completion ({@link DefaultLoadBalancer#succeedStripeCost}).
+     */
+    static final class StripeCostHandle extends Handle {
+        StripeCostHandle(Member member, int stripe, boolean exact) {
+            super(member, stripe, exact);
+        }
+
+        @Override
+        public void success(long latencyNanos) {
+            lb.succeedStripeCost(this, latencyNanos);
         }
     }
 
@@ -589,17 +621,17 @@ final class Member extends MemberHead {
 
         @Override
         public void success(long latencyNanos) {
-            handle.lb.complete(handle, true, latencyNanos);
+            handle.success(latencyNanos);
         }
 
         @Override
         public void failure(long latencyNanos) {
-            handle.lb.complete(handle, false, latencyNanos);
+            handle.failure(latencyNanos);
         }
 
         @Override
         public void release() {
-            handle.lb.release(handle);
+            handle.release();
         }
 
         @Override
