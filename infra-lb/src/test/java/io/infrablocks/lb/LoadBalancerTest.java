@@ -493,7 +493,12 @@ class LoadBalancerTest {
             Selection moved = lb.pick(Request.ofKey("alice"));
             assertTrue(moved.rebound());
             assertNotEquals(bound, moved.endpoint().id());
+            assertEquals(1, lb.stats().inFlight());
             moved.success(1);
+            // the rebound selection completes through its handle: counted off once, and a second completion is
+            // refused
+            assertEquals(0, lb.stats().inFlight());
+            assertThrows(IllegalStateException.class, () -> moved.success(1));
             assertEquals(List.of("alice:" + bound + "->" + moved.endpoint().id()), rebinds);
             Selection again = lb.pick(Request.ofKey("alice"));
             assertEquals(moved.endpoint().id(), again.endpoint().id());
