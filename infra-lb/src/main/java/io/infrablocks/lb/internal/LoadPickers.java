@@ -13,18 +13,16 @@ import java.util.concurrent.ThreadLocalRandom;
  * black hole). Weights include the slow-start ramp ({@link DefaultLoadBalancer#weightOf}).
  *
  * <p>Least-connections and least response time scan all members from a random start (random tie
- * breaking): O(n). Power of two choices (Mitzenmacher 2001) draws two distinct members (uniformly from
- * one random long; with unequal weights in proportion to weight, from a slot table, so a slow low-weight
- * pair is rarely the only choice) and keeps the lighter: O(1). Each pick uses the pair its stripe drew at
- * the stripe's previous pick and draws the next one ({@link TwoChoices#newCells}, kept in {@link
- * DefaultLoadBalancer#ahead}): the candidates are random and independent of the loads either way, and the
- * draw no longer delays the loads' reads (drawing first put the generator, the slot reads and the
- * candidates' reads on one chain of dependent steps before the pick's atomic add). That pick is {@link
- * Picker#unchecked}: it compares the two candidates' loads and weights on their handles' counter lines and
- * reads no status; the caller re-reads the winner's status after counting the call, and only if it is not 0
- * (ejected, down, draining, removed or in slow start) backs out and picks again with the checked rules
- * below. A balancer with a given generator draws at the pick and checks first, so seeded runs stay
- * reproducible.
+ * breaking): O(n). Power of two choices (Mitzenmacher 2001) takes two distinct members (with unequal weights
+ * in proportion to weight, so a slow low-weight pair is rarely the only choice) and keeps the lighter: O(1).
+ * Without a given generator the pair comes from a deck dealt with each snapshot ({@link Ahead}: each column
+ * holds every member in its weight's share, shuffled) that every stripe walks with its own cursor, kept in
+ * {@link DefaultLoadBalancer#ahead}: one read and one increment instead of a random number and two weight-table
+ * reads per pick. That pick is {@link Picker#unchecked}: it compares the two candidates' loads and weights on
+ * their handles' counter lines and reads no status; the caller re-reads the winner's status after counting the
+ * call, and only if it is not 0 (ejected, down, draining, removed or in slow start) backs out and picks again
+ * with the checked rules below. A balancer with a given generator draws each pair at the pick (from one random
+ * long, uniformly or from a slot table of weights) and checks first, so seeded runs stay reproducible.
  *
  * <p>P2C reads the in-flight counts of the picking thread's stripe only ({@link Member#load(int)}: each stripe balances
  * as an independent client, as P2C runs distributed in Finagle, Linkerd and Envoy; see {@link Member}); the scans read

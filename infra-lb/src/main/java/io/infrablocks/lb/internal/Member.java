@@ -411,9 +411,9 @@ final class Member extends MemberHead {
      * for that member (when the member is {@link #striped}). A pick counts itself on its thread's stripe
      * and returns that stripe's handle; the completion is credited to the handle's stripe, whichever thread
      * makes it. The member, the balancer, the stripe, the weight and the counters sit between 64-byte
-     * paddings (HotSpot lays out superclass fields first; with compressed oops they are at offsets 80 to 127 of
-     * a 192-byte object), so no two stripes' counters share a cache line and a completion touches one line of
-     * the handle. A balancer whose usual success needs no decision per call makes its handles of a subclass that
+     * paddings (HotSpot lays out superclass fields first; with compressed oops they are at offsets 80 to 135 of
+     * a 200-byte object), so no two stripes' counters share a cache line; a completion touches one or two lines
+     * of the handle (objects are aligned to 8 bytes, not to lines). A balancer whose usual success needs no decision per call makes its handles of a subclass that
      * goes straight to that success ({@link PlainHandle}, {@link StripeCostHandle}; Caffeine generates its node
      * classes per configuration for the same reason): a caller's {@code success} call site then sees one class.
      */
