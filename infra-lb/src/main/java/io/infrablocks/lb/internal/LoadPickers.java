@@ -1,6 +1,8 @@
 package io.infrablocks.lb.internal;
 
+import java.util.Arrays;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.random.RandomGenerator;
 
 /**
  * The load-aware strategies, fed by completions: weighted least-connections, least response time
@@ -126,7 +128,7 @@ final class LoadPickers {
             // an unchecked picker draws from its deck instead (Ahead)
             this.slots = unchecked || RandomPickers.Alias.uniform(members) || n > 4096 ? null : slots(members);
             Member.Handle[] t = handleTable(members);
-            this.table = unchecked ? java.util.Arrays.copyOf(t, Integer.highestOneBit(t.length * 2 - 1)) : t;
+            this.table = unchecked ? Arrays.copyOf(t, Integer.highestOneBit(t.length * 2 - 1)) : t;
         }
 
         static char[] slots(Member[] members) {
@@ -411,7 +413,7 @@ final class LoadPickers {
         }
 
         /** The deck of {@code members} (at least 2, at most {@link #MAX_MEMBERS}); see the class comment. */
-        static int[] deck(Member[] members, java.util.random.RandomGenerator r) {
+        static int[] deck(Member[] members, RandomGenerator r) {
             int n = members.length;
             int size = Integer.highestOneBit(Math.max(1024, Math.min(1 << 15, 32 * n)) * 2 - 1);
             int[] first = column(members, size, r);
@@ -429,7 +431,7 @@ final class LoadPickers {
         }
 
         /** {@code size} member indexes, each in its weight's share ({@link #shares}), shuffled. */
-        private static int[] column(Member[] members, int size, java.util.random.RandomGenerator r) {
+        private static int[] column(Member[] members, int size, RandomGenerator r) {
             int[] counts = shares(members, size);
             int[] out = new int[size];
             int p = 0;
@@ -452,7 +454,7 @@ final class LoadPickers {
          * distinct too (the columns keep their counts); if 64 tries find none (one member holds most of the
          * weight), its second member becomes the next index.
          */
-        private static void distinct(int[] first, int[] second, int k, int n, java.util.random.RandomGenerator r) {
+        private static void distinct(int[] first, int[] second, int k, int n, RandomGenerator r) {
             for (int attempt = 0; attempt < 64; attempt++) {
                 int m = r.nextInt(first.length);
                 if (second[m] != first[k] && second[k] != first[m]) {

@@ -413,9 +413,10 @@ final class Member extends MemberHead {
      * makes it. The member, the balancer, the stripe, the weight and the counters sit between 64-byte
      * paddings (HotSpot lays out superclass fields first; with compressed oops they are at offsets 80 to 135 of
      * a 200-byte object), so no two stripes' counters share a cache line; a completion touches one or two lines
-     * of the handle (objects are aligned to 8 bytes, not to lines). A balancer whose usual success needs no decision per call makes its handles of a subclass that
-     * goes straight to that success ({@link PlainHandle}, {@link StripeCostHandle}; Caffeine generates its node
-     * classes per configuration for the same reason): a caller's {@code success} call site then sees one class.
+     * of the handle (objects are aligned to 8 bytes, not to lines). A balancer whose usual success needs no
+     * decision per call makes its handles of a subclass that goes straight to that success ({@link PlainHandle},
+     * {@link StripeCostHandle}; Caffeine generates its node classes per configuration for the same reason): a
+     * caller's {@code success} call site then sees one class.
      */
     static class Handle extends HandlePadAfter implements Selection {
 
