@@ -435,6 +435,20 @@ public final class DefaultLoadBalancer implements LoadBalancer {
 
     // ---------------------------------------------------------------- completion
 
+    private static void checkLatency(long latencyNanos) {
+        if (latencyNanos < 0) {
+            throw new IllegalArgumentException("latencyNanos must be >= 0 but was " + latencyNanos);
+        }
+    }
+
+    /**
+     * Whether a success on {@code m} needs nothing more than its count (and estimate): no failure streak to reset,
+     * not draining. One test for the usual case.
+     */
+    private static boolean quiet(Member m) {
+        return (m.consecutiveFailures | (m.status & Member.DRAINING)) == 0;
+    }
+
     /** The handle of member {@code m} for stripe {@code s}, of the class of this balancer's usual success. */
     Member.Handle newHandle(Member m, int s, boolean exact) {
         if (plainSuccess) {
@@ -448,34 +462,27 @@ public final class DefaultLoadBalancer implements LoadBalancer {
 
     /** {@link #complete} of a success when {@link #plainSuccess}. */
     void succeedPlain(Member.Handle h, long latencyNanos) {
-        if (latencyNanos < 0) {
-            throw new IllegalArgumentException("latencyNanos must be >= 0 but was " + latencyNanos);
-        }
+        checkLatency(latencyNanos);
         Member m = h.member;
         decrement(h);
-        // one test for the usual case: no failure streak to reset, not draining
-        if ((m.consecutiveFailures | (m.status & Member.DRAINING)) != 0) {
+        if (!quiet(m)) {
             successSlow(m);
         }
     }
 
     /** {@link #complete} of a success when {@link #stripeCostSuccess}. */
     void succeedStripeCost(Member.Handle h, long latencyNanos) {
-        if (latencyNanos < 0) {
-            throw new IllegalArgumentException("latencyNanos must be >= 0 but was " + latencyNanos);
-        }
+        checkLatency(latencyNanos);
         Member m = h.member;
         decrement(h);
         h.observe(ewmaNow(), latencyNanos);
-        if ((m.consecutiveFailures | (m.status & Member.DRAINING)) != 0) {
+        if (!quiet(m)) {
             successSlow(m);
         }
     }
 
     void complete(Member.Handle h, boolean ok, long latencyNanos) {
-        if (latencyNanos < 0) {
-            throw new IllegalArgumentException("latencyNanos must be >= 0 but was " + latencyNanos);
-        }
+        checkLatency(latencyNanos);
         Member m = h.member;
         decrement(h);
         // a success comes here only when neither plainSuccess nor stripeCostSuccess (see newHandle)
@@ -488,8 +495,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
             }
         }
         if (ok) {
-            // one test for the usual case, as above: no failure streak, no window, not draining
-            if ((m.consecutiveFailures | (m.status & Member.DRAINING)) != 0 || recordsRate) {
+            if (!quiet(m) || recordsRate) {
                 successSlow(m);
             }
             return;

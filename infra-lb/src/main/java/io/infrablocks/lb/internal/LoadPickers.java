@@ -330,30 +330,18 @@ final class LoadPickers {
          * @return whether b is strictly lighter than a
          */
         static boolean lighter(
-                DefaultLoadBalancer lb, Member.Handle ha, double ca, int wb, Member.Handle hb, double cb, int wa) {
+                DefaultLoadBalancer lb,
+                Member.Handle ha,
+                double ca,
+                double wb,
+                Member.Handle hb,
+                double cb,
+                double wa) {
             long gap = ha.costStamp - hb.costStamp; // > 0: b's estimate is the older one
-            // pending × weight in long arithmetic, one conversion each (exact below 2^53)
-            double la = ca * (double) ((long) (ha.load() + 1) * wb);
-            double lb2 = cb * (double) ((long) (hb.load() + 1) * wa);
-            return lighter(lb, gap, la, lb2);
-        }
-
-        /**
-         * {@link #lighter} for {@link AheadEwma}: the weights from the handles' lines, multiplied into the costs
-         * first, so the pending counts, read last, are one conversion and one product away from the comparison.
-         */
-        static boolean lighterAhead(DefaultLoadBalancer lb, Member.Handle ha, double ca, Member.Handle hb, double cb) {
-            long gap = ha.costStamp - hb.costStamp;
-            double la = ca * hb.weightD * (ha.load() + 1);
-            double lb2 = cb * ha.weightD * (hb.load() + 1);
-            return lighter(lb, gap, la, lb2);
-        }
-
-        /**
-         * Whether load {@code lb2} is strictly below {@code la}, {@code gap} being the first estimate's stamp
-         * less the second's: the older one is decayed by the gap.
-         */
-        private static boolean lighter(DefaultLoadBalancer lb, long gap, double la, double lb2) {
+            // each cost times the other's weight first, so the pending counts, read last, are one conversion and
+            // one product away from the comparison
+            double la = ca * wb * (ha.load() + 1);
+            double lb2 = cb * wa * (hb.load() + 1);
             if (gap != 0) {
                 // one decay call site: the pick's compiled code must stay small enough to be inlined
                 double f = Member.decay(Math.abs(gap) * lb.ewmaDecayRate);
@@ -527,7 +515,7 @@ final class LoadPickers {
             double ca = ha.cost;
             double cb = hb.cost;
             if (ca * cb > 0) { // both measured (costs are never negative)
-                return lighterAhead(lb, ha, ca, hb, cb) ? hb : ha;
+                return lighter(lb, ha, ca, hb.weightD, hb, cb, ha.weightD) ? hb : ha;
             }
             return pickHandleChecked(lb, 0, stripe);
         }
