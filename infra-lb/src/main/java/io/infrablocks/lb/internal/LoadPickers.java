@@ -227,10 +227,10 @@ final class LoadPickers {
                     long lb2 = (long) (hb.load() + 1) * ha.weight;
                     return lb2 < la ? hb : ha;
                 }
-                double ca = ha.cost;
-                double cb = hb.cost;
-                if (ca > 0 && cb > 0) {
-                    return lighter(lb, ha, ca, hb.weight, hb, cb, ha.weight) ? hb : ha;
+                double sa = ha.score;
+                double sb = hb.score;
+                if (sa > 0 && sb > 0) {
+                    return lighter(lb, ha, sa, hb, sb) ? hb : ha;
                 }
             }
             Member m = pickSlow(lb, stripe, a, b);
@@ -300,10 +300,10 @@ final class LoadPickers {
                     }
                     Member.Handle ha = a.handle(stripe);
                     Member.Handle hb = b.handle(stripe);
-                    double ca = ha.cost;
-                    double cb = hb.cost;
-                    if (ca > 0 && cb > 0) {
-                        return lighter(lb, ha, ca, b.weight, hb, cb, a.weight) ? b : a;
+                    double sa = ha.score;
+                    double sb = hb.score;
+                    if (sa > 0 && sb > 0) {
+                        return lighter(lb, ha, sa, hb, sb) ? b : a;
                     }
                 }
             }
@@ -325,23 +325,15 @@ final class LoadPickers {
         /**
          * Compares two peak-EWMA loads without reading the clock: both costs decay by the same factor from
          * the later of the two stamps to now, so only the older one is decayed, by the gap between the
-         * stamps. Weights are cross-multiplied. Both members healthy, both costs positive.
+         * stamps. Each estimate comes over its weight ({@link Member.HandleHot#score}). Both members healthy, both
+         * scores positive.
          *
          * @return whether b is strictly lighter than a
          */
-        static boolean lighter(
-                DefaultLoadBalancer lb,
-                Member.Handle ha,
-                double ca,
-                double wb,
-                Member.Handle hb,
-                double cb,
-                double wa) {
+        static boolean lighter(DefaultLoadBalancer lb, Member.Handle ha, double sa, Member.Handle hb, double sb) {
             long gap = ha.costStamp - hb.costStamp; // > 0: b's estimate is the older one
-            // each cost times the other's weight first, so the pending counts, read last, are one conversion and
-            // one product away from the comparison
-            double la = ca * wb * (ha.load() + 1);
-            double lb2 = cb * wa * (hb.load() + 1);
+            double la = sa * (ha.load() + 1);
+            double lb2 = sb * (hb.load() + 1);
             if (gap != 0) {
                 // one decay call site: the pick's compiled code must stay small enough to be inlined
                 double f = Member.decay(Math.abs(gap) * lb.ewmaDecayRate);
@@ -512,10 +504,10 @@ final class LoadPickers {
 
         @Override
         Member.Handle lighterOf(DefaultLoadBalancer lb, Member.Handle ha, Member.Handle hb, int stripe) {
-            double ca = ha.cost;
-            double cb = hb.cost;
-            if (ca * cb > 0) { // both measured (costs are never negative)
-                return lighter(lb, ha, ca, hb.weightD, hb, cb, ha.weightD) ? hb : ha;
+            double sa = ha.score;
+            double sb = hb.score;
+            if (sa * sb > 0) { // both measured (scores are never negative)
+                return lighter(lb, ha, sa, hb, sb) ? hb : ha;
             }
             return pickHandleChecked(lb, 0, stripe);
         }

@@ -137,7 +137,10 @@ final class Member extends MemberHead {
         weight = w;
         for (Handle h : handles) {
             h.weight = w;
-            h.weightD = w;
+            HANDLE_WEIGHT_D.setVolatile(h, (double) w);
+            if (h.cost != 0) {
+                HANDLE_SCORE.setVolatile(h, h.cost / w);
+            }
         }
     }
 
@@ -334,15 +337,19 @@ final class Member extends MemberHead {
     static final VarHandle OWNER;
     static final VarHandle HANDLE_COST;
     static final VarHandle HANDLE_COST_STAMP;
+    static final VarHandle HANDLE_SCORE;
+    static final VarHandle HANDLE_WEIGHT_D;
 
     static {
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
-            PICKS = l.findVarHandle(HandleCounters.class, "picks", int.class);
-            OWNER_DONE = l.findVarHandle(HandleCounters.class, "ownerDone", int.class);
+            PICKS = l.findVarHandle(HandleHot.class, "picks", int.class);
+            OWNER_DONE = l.findVarHandle(HandleHot.class, "ownerDone", int.class);
             OWNER = l.findVarHandle(HandleCounters.class, "owner", Thread.class);
             HANDLE_COST = l.findVarHandle(HandleCounters.class, "cost", double.class);
-            HANDLE_COST_STAMP = l.findVarHandle(HandleCounters.class, "costStamp", long.class);
+            HANDLE_COST_STAMP = l.findVarHandle(HandleHot.class, "costStamp", long.class);
+            HANDLE_SCORE = l.findVarHandle(HandleHot.class, "score", double.class);
+            HANDLE_WEIGHT_D = l.findVarHandle(HandleCounters.class, "weightD", double.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -357,35 +364,48 @@ final class Member extends MemberHead {
         long p00, p01, p02, p03, p04, p05, p06, p07;
     }
 
-    /** A handle's member, stripe and counters, on one cache line of their own. */
-    abstract static class HandleCounters extends HandlePadBefore {
-        final Member member;
-        final int stripe;
-        /** The member's balancer (the completion's first step, one load from the selection). */
-        final DefaultLoadBalancer lb;
-        /** Whether the member keeps the exact count (not {@link Member#striped}): the counters here stay 0. */
-        final boolean exact;
+    /**
+     * The fields a P2C pick compares, first and together (24 bytes for peak EWMA, 12 for least connections), so a
+     * candidate's comparison reads one cache line at most offsets (HotSpot lays out superclass fields first).
+     */
+    abstract static class HandleHot extends HandlePadBefore {
+        /**
+         * P2C peak EWMA: {@link HandleCounters#cost} divided by the weight, so a pick compares two products
+         * instead of four. Written after every change of the cost or the weight (volatile), see {@link
+         * #setScore}; 0 until the first sample.
+         */
+        double score;
+        /** P2C: when {@link HandleCounters#cost} was last updated. */
+        long costStamp;
+        /**
+         * Striped: picks on this stripe (atomic add) less the completions of those picks by threads other
+         * than {@link HandleCounters#owner} (atomic subtract).
+         */
+        int picks;
+        /** Striped: completions of this stripe's picks by {@link HandleCounters#owner} (plain read, release store). */
+        int ownerDone;
         /**
          * A copy of the member's weight (P2C compares it on this line rather than in another array), written
          * with {@link Member#weight} under the balancer's write lock before the new snapshot is published; a
          * racy read sees the old or the new weight.
          */
         int weight;
-        /** {@link #weight} as a double (P2C peak EWMA multiplies costs by it), written with it. */
+    }
+
+    /** A handle's member, stripe and counters, on one cache line of their own. */
+    abstract static class HandleCounters extends HandleHot {
+        final Member member;
+        final int stripe;
+        /** The member's balancer (the completion's first step, one load from the selection). */
+        final DefaultLoadBalancer lb;
+        /** Whether the member keeps the exact count (not {@link Member#striped}): the counters here stay 0. */
+        final boolean exact;
+        /** {@link #weight} as a double (the divisor of {@link #score}), written with it (volatile). */
         double weightD;
-        /**
-         * Striped: picks on this stripe (atomic add) less the completions of those picks by threads other
-         * than {@link #owner} (atomic subtract).
-         */
-        int picks;
-        /** Striped: completions of this stripe's picks by {@link #owner} (plain read, release store). */
-        int ownerDone;
         /** The thread that alone writes {@link #ownerDone} (see {@link Stripes#mayClaim}), or null. */
         Thread owner;
         /** P2C: this stripe's latency estimate of the member (see {@link Member#observe}). */
         double cost;
-        /** P2C: when {@link #cost} was last updated. */
-        long costStamp;
 
         HandleCounters(Member member, int stripe, boolean exact) {
             this.member = member;
@@ -530,9 +550,25 @@ final class Member extends MemberHead {
             double next = peakEwma(c, latencyNanos, td, lb.ewmaDecayNanos);
             if (next != c) {
                 HANDLE_COST.setRelease(this, next);
+                setScore(next);
             }
             if (td > 0) {
                 HANDLE_COST_STAMP.setRelease(this, now);
+            }
+        }
+
+        /**
+         * Sets {@link #score} to {@code c} over the weight, again if the weight changed meanwhile: {@link
+         * Member#setWeight} writes the weight and then the score from the cost, so whichever of the two writes the
+         * score last uses the new weight (all volatile, on this slow path only).
+         */
+        private void setScore(double c) {
+            for (; ; ) {
+                double w = (double) HANDLE_WEIGHT_D.getVolatile(this);
+                HANDLE_SCORE.setVolatile(this, c / w);
+                if ((double) HANDLE_WEIGHT_D.getVolatile(this) == w) {
+                    return;
+                }
             }
         }
 
