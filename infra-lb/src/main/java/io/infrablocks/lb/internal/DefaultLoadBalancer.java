@@ -791,7 +791,8 @@ public final class DefaultLoadBalancer implements LoadBalancer {
 
     // ---------------------------------------------------------------- membership
 
-    private Member member(String id) {
+    /** The member of endpoint {@code id} (package-private for tests). */
+    Member member(String id) {
         Objects.requireNonNull(id, "id");
         writeLock.lock();
         try {

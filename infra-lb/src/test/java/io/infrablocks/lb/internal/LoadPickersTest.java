@@ -12,7 +12,9 @@ import io.infrablocks.lb.Selection;
 import io.infrablocks.lb.Strategy;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.random.RandomGenerator;
 import org.junit.jupiter.api.Test;
 
@@ -135,6 +137,53 @@ class LoadPickersTest {
                     assertEquals(expected, counts[i], picks * 0.005, strategy.name() + ", e" + i + ": " + counts[i]);
                 }
             }
+        }
+    }
+
+    @Test
+    void peakEwmaScoresAreEachStripesCostOverTheWeightAfterSamplesAndAfterReweighting() {
+        AtomicLong clock = new AtomicLong(1_000_000_000L);
+        List<Endpoint> endpoints = List.of(
+                Endpoint.of("a", "127.0.0.1", 4000).withWeight(1),
+                Endpoint.of("b", "127.0.0.1", 4001).withWeight(3),
+                Endpoint.of("c", "127.0.0.1", 4002).withWeight(5));
+        try (LoadBalancer lb = LoadBalancer.builder()
+                .name("scores")
+                .endpoints(endpoints)
+                .strategy(Strategy.p2cEwma())
+                .clock(clock::get)
+                .build()) {
+            DefaultLoadBalancer d = (DefaultLoadBalancer) lb;
+            for (int k = 0; k < 300; k++) {
+                Selection s = lb.pick(Request.none());
+                clock.addAndGet(1_000_000);
+                s.success(1_000_000L + 1_000L * (k % 7) + 50_000L * s.endpoint().weight());
+            }
+            assertScores(d, Map.of("a", 1, "b", 3, "c", 5), true);
+            lb.updateEndpoint(endpoints.get(1).withWeight(7));
+            assertScores(d, Map.of("a", 1, "b", 7, "c", 5), false);
+            for (int k = 0; k < 30; k++) {
+                Selection s = lb.pick(Request.none());
+                clock.addAndGet(1_000_000);
+                s.success(2_000_000);
+            }
+            assertScores(d, Map.of("a", 1, "b", 7, "c", 5), false);
+        }
+    }
+
+    private static void assertScores(DefaultLoadBalancer d, Map<String, Integer> weights, boolean allMeasured) {
+        for (Map.Entry<String, Integer> e : weights.entrySet()) {
+            Member m = d.member(e.getKey());
+            int measured = 0;
+            for (int s = 0; s < Stripes.COUNT; s++) {
+                Member.Handle h = m.handle(s);
+                assertEquals(h.cost / e.getValue(), h.score, 0.0, e.getKey() + ", stripe " + s);
+                assertEquals(e.getValue(), h.weight);
+                if (h.cost > 0) {
+                    measured++;
+                }
+            }
+            assertTrue(measured >= (allMeasured ? 1 : 0), e.getKey() + " measured on " + measured + " stripes");
         }
     }
 }
