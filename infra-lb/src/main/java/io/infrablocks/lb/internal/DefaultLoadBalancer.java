@@ -248,13 +248,18 @@ public final class DefaultLoadBalancer implements LoadBalancer {
     public Selection pick(Request request) {
         Objects.requireNonNull(request, "request");
         Picker p = snapshot;
-        if (p.plainKeyless) {
-            // open, no sticky table, no hash read: the usual case of the keyless strategies, one test
-            return select(p, 0, Stripes.current());
-        }
-        if (p.plain) {
-            // the same for a picker that reads the hash
-            return select(p, request.hashed() ? request.hash() : nextLong(), Stripes.current());
+        // open, no sticky table: the usual case, one load and a compare to the pick itself
+        switch (p.route) {
+            case Picker.ROUTE_KEYLESS_UNCHECKED:
+                return selectUnchecked(p, 0, Stripes.current());
+            case Picker.ROUTE_HASHED_UNCHECKED:
+                return selectUnchecked(p, hashOf(request), Stripes.current());
+            case Picker.ROUTE_KEYLESS:
+                return selectCounting(p, 0, Stripes.current());
+            case Picker.ROUTE_HASHED:
+                return selectCounting(p, hashOf(request), Stripes.current());
+            default:
+                break;
         }
         if (p.closed) {
             throw new IllegalStateException("load balancer '" + name + "' is closed");
@@ -270,34 +275,48 @@ public final class DefaultLoadBalancer implements LoadBalancer {
 
     /** The hash a picker gets: the request's, a random one for a keyless request, or 0 if it reads none. */
     private long hashFor(Picker p, Request request) {
-        if (!p.usesHash) {
-            return 0;
-        }
+        return p.usesHash ? hashOf(request) : 0;
+    }
+
+    /** The request's hash, or a random one for a keyless request. */
+    private long hashOf(Request request) {
         return request.hashed() ? request.hash() : nextLong();
     }
 
     private Member.Handle select(Picker p, long hash, int stripe) {
+        return p.unchecked ? selectUnchecked(p, hash, stripe) : selectCounting(p, hash, stripe);
+    }
+
+    /**
+     * {@link #select} for an {@link Picker#unchecked} picker. The status is re-read after the count (the atomic
+     * add's fence): a member that started draining since the pick read its status either sees this call counted
+     * or is refused here.
+     */
+    private Member.Handle selectUnchecked(Picker p, long hash, int stripe) {
         Member.Handle h = p.pickHandle(this, hash, stripe);
         if (h != null) {
-            // the status is re-read after the count (the atomic add's fence): a member that started draining
-            // since the pick read its status either sees this call counted or is refused here
-            if (p.unchecked) {
-                h.acquireStriped(); // an unchecked picker never reserves the unit itself, its members are striped
-                if (h.member.status == 0) {
-                    return h;
-                }
-                // every pick whose key or pair lands on a refused member comes here while it stays refused, so no
-                // drain signal (a lock): awaitDrained re-reads the count every DRAIN_POLL_NANOS anyway
-                h.uncount();
-            } else {
-                if (!p.acquires) {
-                    h.acquire();
-                }
-                if ((h.member.status & (Member.DRAINING | Member.REMOVED)) == 0) {
-                    return h;
-                }
-                backOut(h);
+            h.acquireStriped(); // an unchecked picker never reserves the unit itself, its members are striped
+            if (h.member.status == 0) {
+                return h;
             }
+            // every pick whose key or pair lands on a refused member comes here while it stays refused, so no
+            // drain signal (a lock): awaitDrained re-reads the count every DRAIN_POLL_NANOS anyway
+            h.uncount();
+        }
+        return selectChecked(p, hash, stripe);
+    }
+
+    /** {@link #select} for a picker that checks health itself; the status is re-read after the count too. */
+    private Member.Handle selectCounting(Picker p, long hash, int stripe) {
+        Member.Handle h = p.pickHandle(this, hash, stripe);
+        if (h != null) {
+            if (!p.acquires) {
+                h.acquire();
+            }
+            if ((h.member.status & (Member.DRAINING | Member.REMOVED)) == 0) {
+                return h;
+            }
+            backOut(h);
         }
         return selectChecked(p, hash, stripe);
     }
@@ -815,9 +834,8 @@ public final class DefaultLoadBalancer implements LoadBalancer {
             // select counts an unchecked pick with Handle.acquireStriped
             throw new IllegalStateException("strategy " + strategy.name() + " picks unchecked but counts exactly");
         }
-        p.plain = sticky == null;
-        p.plainKeyless = p.plain && !p.usesHash;
-        snapshot = p; // the volatile write publishes plain and plainKeyless too
+        p.route = p.route(sticky != null);
+        snapshot = p; // the volatile write publishes the route too
     }
 
     private void checkOpen() {

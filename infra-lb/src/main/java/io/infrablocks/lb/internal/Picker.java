@@ -27,13 +27,35 @@ abstract class Picker {
      */
     final boolean unchecked;
     /**
-     * Whether a pick goes straight to {@link #pickHandle}: the balancer is open and has no sticky table. Set by
-     * the balancer before it publishes the picker (its volatile write publishes this too); false on a picker
-     * that was never published.
+     * How a pick goes, so the usual case is one load and one compare: {@link #ROUTE_OTHER}, or, when the
+     * balancer is open and has no sticky table, straight to {@link #pickHandle}, keyless (hash 0) or not, with the
+     * selection {@link #unchecked} or not ({@link #ROUTE_KEYLESS_UNCHECKED} to {@link #ROUTE_HASHED}). Set by the
+     * balancer before it publishes the picker (its volatile write publishes this too); {@link #ROUTE_OTHER} on a
+     * picker that was never published.
      */
-    boolean plain;
-    /** {@link #plain} and not {@link #usesHash}: a pick goes straight to {@link #pickHandle} with hash 0. */
-    boolean plainKeyless;
+    int route;
+
+    /** {@link #route}: closed, or a sticky table; every check in turn. */
+    static final int ROUTE_OTHER = 0;
+    /** {@link #route}: straight to an {@link #unchecked} pick with hash 0. */
+    static final int ROUTE_KEYLESS_UNCHECKED = 1;
+    /** {@link #route}: straight to an {@link #unchecked} pick with the request's hash. */
+    static final int ROUTE_HASHED_UNCHECKED = 2;
+    /** {@link #route}: straight to a checked pick with hash 0. */
+    static final int ROUTE_KEYLESS = 3;
+    /** {@link #route}: straight to a checked pick with the request's hash. */
+    static final int ROUTE_HASHED = 4;
+
+    /** The {@link #route} of this picker on an open balancer, with or without a sticky table. */
+    final int route(boolean sticky) {
+        if (sticky || closed) {
+            return ROUTE_OTHER;
+        }
+        if (unchecked) {
+            return usesHash ? ROUTE_HASHED_UNCHECKED : ROUTE_KEYLESS_UNCHECKED;
+        }
+        return usesHash ? ROUTE_HASHED : ROUTE_KEYLESS;
+    }
 
     Picker(Member[] members, boolean usesHash, boolean acquires) {
         this(members, usesHash, acquires, false, false);
