@@ -54,9 +54,11 @@ import java.lang.invoke.VarHandle;
  * read-modify-write of two volatiles written with release stores (no store-load fence, which on x86 costs
  * as much as an atomic): two completions on the same endpoint at the same instant may lose one
  * of the two samples, and a reader may see a torn pair, which skews one decay; the estimator tolerates
- * both (Finagle takes a monitor here, which with two threads costs more than the rest of the completion).
- * The stamp only moves forward. The failure-rate window is guarded by this object's monitor. Everything else
- * is volatile and written on rare paths.
+ * both (Finagle takes a monitor here, which with two threads costs more than the rest of the completion). Each handle
+ * also keeps the estimate over its weight ({@code score}), which the pick compares. It is written after each change of
+ * the estimate or the weight; a re-weight racing with an update is settled by both writers re-reading the weight
+ * (volatile, on those rare paths only). The stamp only moves forward. The failure-rate window is guarded by this
+ * object's monitor. Everything else is volatile and written on rare paths.
  */
 final class Member extends MemberHead {
 
@@ -427,16 +429,16 @@ final class Member extends MemberHead {
     }
 
     /**
-     * The preallocated {@link Selection} of one member and one stripe, and the stripe's in-flight counters
-     * for that member (when the member is {@link #striped}). A pick counts itself on its thread's stripe
-     * and returns that stripe's handle; the completion is credited to the handle's stripe, whichever thread
-     * makes it. The member, the balancer, the stripe, the weight and the counters sit between 64-byte
-     * paddings (HotSpot lays out superclass fields first; with compressed oops they are at offsets 80 to 135 of
-     * a 200-byte object), so no two stripes' counters share a cache line; a completion touches one or two lines
-     * of the handle (objects are aligned to 8 bytes, not to lines). A balancer whose usual success needs no
-     * decision per call makes its handles of a subclass that goes straight to that success ({@link PlainHandle},
-     * {@link StripeCostHandle}; Caffeine generates its node classes per configuration for the same reason): a
-     * caller's {@code success} call site then sees one class.
+     * The preallocated {@link Selection} of one member and one stripe, and the stripe's in-flight counters for that
+     * member (when the member is {@link #striped}). A pick counts itself on its thread's stripe and returns that
+     * stripe's handle; the completion is credited to the handle's stripe, whichever thread makes it. The member, the
+     * balancer, the stripe, the weight and the counters sit between 64-byte paddings (HotSpot lays out superclass
+     * fields first; with compressed oops they are at offsets 80 to 143 of a 208-byte object, those a P2C pick compares
+     * at 80 to 107, see {@link HandleHot}), so no two stripes' counters share a cache line; a completion touches one or
+     * two lines of the handle (objects are aligned to 8 bytes, not to lines). A balancer whose usual success needs no
+     * decision per call makes its handles of a subclass that goes straight to that success ({@link PlainHandle}, {@link
+     * StripeCostHandle}; Caffeine generates its node classes per configuration for the same reason): a caller's {@code
+     * success} call site then sees one class.
      */
     static class Handle extends HandlePadAfter implements Selection {
 
