@@ -56,9 +56,9 @@ import java.lang.invoke.VarHandle;
  * of the two samples, and a reader may see a torn pair, which skews one decay; the estimator tolerates
  * both (Finagle takes a monitor here, which with two threads costs more than the rest of the completion). Each handle
  * also keeps the estimate over its weight ({@code score}), which the pick compares. It is written after each change of
- * the estimate or the weight; a re-weight racing with an update is settled by both writers re-reading the weight
- * (volatile, on those rare paths only). The stamp only moves forward. The failure-rate window is guarded by this
- * object's monitor. Everything else is volatile and written on rare paths.
+ * the estimate or the weight; a re-weight racing with an update ends on the new weight (volatile accesses on both
+ * sides, on those rare paths only, see {@code Handle.setScore}). The stamp only moves forward. The failure-rate
+ * window is guarded by this object's monitor. Everything else is volatile and written on rare paths.
  */
 final class Member extends MemberHead {
 
@@ -140,8 +140,14 @@ final class Member extends MemberHead {
         for (Handle h : handles) {
             h.weight = w;
             HANDLE_WEIGHT_D.setVolatile(h, (double) w);
-            if (h.cost != 0) {
-                HANDLE_SCORE.setVolatile(h, h.cost / w);
+            // then the cost, again if an update changed it meanwhile (see Handle#setScore)
+            for (double c = (double) HANDLE_COST.getVolatile(h); c != 0; ) {
+                HANDLE_SCORE.setVolatile(h, c / w);
+                double again = (double) HANDLE_COST.getVolatile(h);
+                if (again == c) {
+                    break;
+                }
+                c = again;
             }
         }
     }
@@ -551,7 +557,7 @@ final class Member extends MemberHead {
             }
             double next = peakEwma(c, latencyNanos, td, lb.ewmaDecayNanos);
             if (next != c) {
-                HANDLE_COST.setRelease(this, next);
+                HANDLE_COST.setVolatile(this, next); // before the weight is read: see setScore
                 setScore(next);
             }
             if (td > 0) {
@@ -560,9 +566,12 @@ final class Member extends MemberHead {
         }
 
         /**
-         * Sets {@link #score} to {@code c} over the weight, again if the weight changed meanwhile: {@link
-         * Member#setWeight} writes the weight and then the score from the cost, so whichever of the two writes the
-         * score last uses the new weight (all volatile, on this slow path only).
+         * Sets {@link #score} to {@code c} (just written to {@link #cost}) over the weight, again if the weight
+         * changed meanwhile. {@link Member#setWeight} writes the weight, then writes the score from the cost, again if
+         * the cost changed meanwhile. Every access on both sides is volatile (sequentially consistent, on these rare
+         * paths only), so the last score written is the last cost over the last weight: whichever side writes last
+         * has read the other's latest value (two updates of one handle racing each other may still lose one sample,
+         * see the class comment).
          */
         private void setScore(double c) {
             for (; ; ) {

@@ -3,6 +3,7 @@ package io.infrablocks.lb.internal;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.infrablocks.lb.Endpoint;
@@ -10,10 +11,12 @@ import io.infrablocks.lb.LoadBalancer;
 import io.infrablocks.lb.Request;
 import io.infrablocks.lb.Selection;
 import io.infrablocks.lb.Strategy;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.random.RandomGenerator;
 import org.junit.jupiter.api.Test;
@@ -184,6 +187,55 @@ class LoadPickersTest {
                 }
             }
             assertTrue(measured >= (allMeasured ? 1 : 0), e.getKey() + " measured on " + measured + " stripes");
+        }
+    }
+
+    @Test
+    void aReweightRacingWithEstimateUpdatesEndsOnTheLastCostOverTheLastWeight() {
+        List<Endpoint> endpoints = List.of(
+                Endpoint.of("a", "127.0.0.1", 4100).withWeight(1),
+                Endpoint.of("b", "127.0.0.1", 4101).withWeight(2));
+        AtomicLong clock = new AtomicLong();
+        try (LoadBalancer lb = LoadBalancer.builder()
+                .name("race")
+                .endpoints(endpoints)
+                .strategy(Strategy.p2cEwma())
+                .clock(clock::get)
+                .build()) {
+            Member m = ((DefaultLoadBalancer) lb).member("a");
+            Member.Handle h = m.handle(0);
+            // each trial starts one update and one re-weight at the same moment (spinning on two counters, so they
+            // overlap within a few hundred nanoseconds) and then checks the handle
+            AtomicInteger go = new AtomicInteger();
+            AtomicInteger done = new AtomicInteger();
+            int trials = 100_000;
+            assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
+                Thread updater = new Thread(() -> {
+                    long now = 0;
+                    for (int t = 1; t <= trials; t++) {
+                        while (go.get() < t) {
+                            Thread.onSpinWait();
+                        }
+                        // a new tick every time, latencies alternating above and below the estimate: every call
+                        // changes the cost
+                        now += 1_000_000;
+                        h.observe(now, t % 2 == 0 ? 5_000_000 : 100_000);
+                        done.set(t);
+                    }
+                });
+                updater.setDaemon(true);
+                updater.start();
+                for (int t = 1; t <= trials; t++) {
+                    go.set(t);
+                    m.setWeight(1 + t % 7); // one writer, as under the balancer's write lock
+                    while (done.get() < t) {
+                        Thread.onSpinWait();
+                    }
+                    assertEquals(h.cost / h.weightD, h.score, 0.0, "trial " + t);
+                    assertEquals(m.weight, h.weight, "trial " + t);
+                }
+                updater.join();
+            });
         }
     }
 }
