@@ -37,6 +37,15 @@ class LoadPickersTest {
         return out;
     }
 
+    private static LoadBalancer p2cEwma(String name, List<Endpoint> endpoints, AtomicLong clock) {
+        return LoadBalancer.builder()
+                .name(name)
+                .endpoints(endpoints)
+                .strategy(Strategy.p2cEwma())
+                .clock(clock::get)
+                .build();
+    }
+
     private static int first(int entry) {
         return entry >>> (16 + Picker.STRIPE_BITS);
     }
@@ -150,12 +159,7 @@ class LoadPickersTest {
                 Endpoint.of("a", "127.0.0.1", 4000).withWeight(1),
                 Endpoint.of("b", "127.0.0.1", 4001).withWeight(3),
                 Endpoint.of("c", "127.0.0.1", 4002).withWeight(5));
-        try (LoadBalancer lb = LoadBalancer.builder()
-                .name("scores")
-                .endpoints(endpoints)
-                .strategy(Strategy.p2cEwma())
-                .clock(clock::get)
-                .build()) {
+        try (LoadBalancer lb = p2cEwma("scores", endpoints, clock)) {
             DefaultLoadBalancer d = (DefaultLoadBalancer) lb;
             for (int k = 0; k < 300; k++) {
                 Selection s = lb.pick(Request.none());
@@ -196,12 +200,7 @@ class LoadPickersTest {
                 Endpoint.of("a", "127.0.0.1", 4100).withWeight(1),
                 Endpoint.of("b", "127.0.0.1", 4101).withWeight(2));
         AtomicLong clock = new AtomicLong();
-        try (LoadBalancer lb = LoadBalancer.builder()
-                .name("race")
-                .endpoints(endpoints)
-                .strategy(Strategy.p2cEwma())
-                .clock(clock::get)
-                .build()) {
+        try (LoadBalancer lb = p2cEwma("race", endpoints, clock)) {
             Member m = ((DefaultLoadBalancer) lb).member("a");
             Member.Handle h = m.handle(0);
             // each trial starts one update and one re-weight at the same moment (spinning on two counters, so they
