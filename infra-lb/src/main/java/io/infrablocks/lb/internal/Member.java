@@ -379,8 +379,8 @@ final class Member extends MemberHead {
     abstract static class HandleHot extends HandlePadBefore {
         /**
          * P2C peak EWMA: {@link HandleCounters#cost} divided by the weight, so a pick compares two products
-         * instead of four. Written after every change of the cost or the weight (volatile), see {@link
-         * #setScore}; 0 until the first sample.
+         * instead of four. Written after every change of the cost or the weight (volatile), see {@code
+         * Handle.setScore}; 0 until the first sample.
          */
         double score;
         /** P2C: when {@link HandleCounters#cost} was last updated. */
