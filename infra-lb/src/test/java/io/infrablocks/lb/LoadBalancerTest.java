@@ -23,6 +23,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
@@ -533,6 +534,29 @@ class LoadBalancerTest {
             }
             assertEquals(Map.of("a", 2, "b", 4, "c", 2), inFlight);
             held.forEach(Selection::release);
+        }
+    }
+
+    @Test
+    void peakEwmaDecaysOnAClockThatReadsBelowZero() {
+        // System.nanoTime() may be negative; so may an injected clock: the first sample still stamps the estimate
+        for (Strategy strategy : List.of(Strategy.p2cEwma(), Strategy.leastResponseTime())) {
+            AtomicLong clock = new AtomicLong(-20_000_000_000L);
+            try (LoadBalancer lb = LoadBalancer.builder()
+                    .endpoints(eps(1))
+                    .strategy(strategy)
+                    .clock(clock::get)
+                    .build()) {
+                lb.pick().success(5_000_000);
+                clock.addAndGet(10_000_000_000L); // one decay time (the default 10 s), still below 0
+                lb.pick().success(1_000_000);
+                double w = Math.exp(-1);
+                assertEquals(
+                        5_000_000 * w + 1_000_000 * (1 - w),
+                        lb.stats().endpoints().get(0).costNanos(),
+                        1.0,
+                        strategy.name());
+            }
         }
     }
 

@@ -242,7 +242,7 @@ final class Member extends MemberHead {
         if (next != c) {
             COST.setRelease(this, next);
         }
-        if (td > 0) {
+        if (td > 0 || c == 0) { // the first sample stamps whatever the clock reads (it may read below 0)
             COST_STAMP.setRelease(this, now);
         }
     }
@@ -287,13 +287,14 @@ final class Member extends MemberHead {
         if (!stripeCosts) {
             return cost;
         }
-        Handle latest = handles[0];
+        Handle latest = null;
         for (Handle h : handles) {
-            if (h.costStamp - latest.costStamp > 0) {
+            // stripes without a sample yet have no stamp to compare (0, which a clock below 0 would call newer)
+            if (h.cost != 0 && (latest == null || h.costStamp - latest.costStamp > 0)) {
                 latest = h;
             }
         }
-        return latest.cost;
+        return latest == null ? 0 : latest.cost;
     }
 
     /**
@@ -560,7 +561,7 @@ final class Member extends MemberHead {
                 HANDLE_COST.setVolatile(this, next); // before the weight is read: see setScore
                 setScore(next);
             }
-            if (td > 0) {
+            if (td > 0 || c == 0) { // the first sample stamps whatever the clock reads (it may read below 0)
                 HANDLE_COST_STAMP.setRelease(this, now);
             }
         }
