@@ -3,6 +3,7 @@ package io.infrablocks.lb.internal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import io.infrablocks.lb.Endpoint;
 import io.infrablocks.lb.LoadBalancer;
@@ -36,6 +37,18 @@ class CoarseClockTest {
         }
     }
 
+    /** Spins until the clock reads {@code expected}, failing after 10 s (a spin ignores the class timeout). */
+    private static void awaitReading(CoarseClock clock, long expected) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        long last;
+        while ((last = clock.now()) != expected) {
+            if (System.nanoTime() - deadline > 0) {
+                fail("the clock still reads " + last + ", not " + expected);
+            }
+            Thread.onSpinWait();
+        }
+    }
+
     @Test
     void firstReadReturnsTheSourceAndStartsOneTicker() throws InterruptedException {
         AtomicLong source = new AtomicLong(1_000);
@@ -47,14 +60,25 @@ class CoarseClockTest {
             assertTrue(clock.ticking());
             source.set(5_000);
             // the ticker raises the cached value to the source within its resolution
-            while (clock.now() != 5_000) {
-                Thread.onSpinWait();
-            }
+            awaitReading(clock, 5_000);
             assertEquals(1, factory.threads().size());
         }
         Thread ticker = factory.threads().get(0);
         ticker.join(5_000);
         assertFalse(ticker.isAlive());
+    }
+
+    @Test
+    void followsASourceBelowZero() {
+        // System.nanoTime() may read below 0
+        AtomicLong source = new AtomicLong(-5_000_000_000L);
+        Recording factory = new Recording();
+        try (CoarseClock clock = new CoarseClock(source::get, factory, 100_000, 1_000_000)) {
+            assertEquals(-5_000_000_000L, clock.now());
+            assertTrue(clock.ticking());
+            source.set(-4_000_000_000L);
+            awaitReading(clock, -4_000_000_000L);
+        }
     }
 
     @Test
