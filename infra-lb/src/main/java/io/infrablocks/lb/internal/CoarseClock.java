@@ -86,7 +86,7 @@ final class CoarseClock implements AutoCloseable {
         this.resolution = resolution;
         this.idleTicks = idleTicks;
         // tick only moves forward, so it starts at a reading: from 0 it could never follow a source below 0
-        this.tick = source.getAsLong();
+        this.tick = direct ? 0 : source.getAsLong();
     }
 
     /** The production settings: 1 ms resolution, stop after 1 s without a read. */

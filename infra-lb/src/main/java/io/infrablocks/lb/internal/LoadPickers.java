@@ -222,15 +222,9 @@ final class LoadPickers {
             Member a = ms[i];
             Member b = ms[j];
             if ((a.status | b.status) == 0) {
-                if (!ewma) {
-                    long la = (long) (ha.load() + 1) * hb.weight;
-                    long lb2 = (long) (hb.load() + 1) * ha.weight;
-                    return lb2 < la ? hb : ha;
-                }
-                double sa = ha.score;
-                double sb = hb.score;
-                if (sa > 0 && sb > 0) {
-                    return lighter(lb, ha, sa, hb, sb) ? hb : ha;
+                Member.Handle h = lighterOrNull(lb, ha, hb);
+                if (h != null) {
+                    return h;
                 }
             }
             Member m = pickSlow(lb, stripe, a, b);
@@ -293,17 +287,9 @@ final class LoadPickers {
                 a = ms[(int) (pair >>> 32)];
                 b = ms[(int) pair];
                 if ((a.status | b.status) == 0) {
-                    if (!ewma) {
-                        long la = (long) (a.load(stripe) + 1) * b.weight;
-                        long lb2 = (long) (b.load(stripe) + 1) * a.weight;
-                        return lb2 < la ? b : a;
-                    }
-                    Member.Handle ha = a.handle(stripe);
-                    Member.Handle hb = b.handle(stripe);
-                    double sa = ha.score;
-                    double sb = hb.score;
-                    if (sa > 0 && sb > 0) {
-                        return lighter(lb, ha, sa, hb, sb) ? b : a;
+                    Member.Handle h = lighterOrNull(lb, a.handle(stripe), b.handle(stripe));
+                    if (h != null) {
+                        return h.member;
                     }
                 }
             }
@@ -320,6 +306,34 @@ final class LoadPickers {
                 }
             }
             return best;
+        }
+
+        /** {@link #lighterByLoad} or {@link #lighterByCost}, by this picker's kind. */
+        private Member.Handle lighterOrNull(DefaultLoadBalancer lb, Member.Handle ha, Member.Handle hb) {
+            return ewma ? lighterByCost(lb, ha, hb) : lighterByLoad(ha, hb);
+        }
+
+        /**
+         * The lighter of two healthy candidates' handles by in-flight calls per weight, cross-multiplied ({@code ha}
+         * on a tie).
+         */
+        static Member.Handle lighterByLoad(Member.Handle ha, Member.Handle hb) {
+            long la = (long) (ha.load() + 1) * hb.weight;
+            long lb2 = (long) (hb.load() + 1) * ha.weight;
+            return lb2 < la ? hb : ha;
+        }
+
+        /**
+         * The lighter of two healthy candidates' handles by peak-EWMA load ({@link #lighter}, {@code ha} on a tie),
+         * or null unless both have a sample (the checked rules then apply the penalty of a member without one).
+         */
+        static Member.Handle lighterByCost(DefaultLoadBalancer lb, Member.Handle ha, Member.Handle hb) {
+            double sa = ha.score;
+            double sb = hb.score;
+            if (sa * sb > 0) { // both measured (scores are never negative): one test
+                return lighter(lb, ha, sa, hb, sb) ? hb : ha;
+            }
+            return null;
         }
 
         /**
@@ -487,9 +501,7 @@ final class LoadPickers {
 
         @Override
         Member.Handle lighterOf(DefaultLoadBalancer lb, Member.Handle ha, Member.Handle hb, int stripe) {
-            long la = (long) (ha.load() + 1) * hb.weight;
-            long lb2 = (long) (hb.load() + 1) * ha.weight;
-            return lb2 < la ? hb : ha;
+            return lighterByLoad(ha, hb);
         }
     }
 
@@ -504,12 +516,8 @@ final class LoadPickers {
 
         @Override
         Member.Handle lighterOf(DefaultLoadBalancer lb, Member.Handle ha, Member.Handle hb, int stripe) {
-            double sa = ha.score;
-            double sb = hb.score;
-            if (sa * sb > 0) { // both measured (scores are never negative)
-                return lighter(lb, ha, sa, hb, sb) ? hb : ha;
-            }
-            return pickHandleChecked(lb, 0, stripe);
+            Member.Handle h = lighterByCost(lb, ha, hb);
+            return h != null ? h : pickHandleChecked(lb, 0, stripe);
         }
     }
 }
