@@ -59,6 +59,11 @@ final class CoarseClock implements AutoCloseable {
 
     /** The latest reading; only grows. */
     private volatile long tick;
+    /**
+     * {@code tick} with its lowest bit cleared while the ticker runs, else {@link #UNSET}: written by the ticker
+     * only. A peak-EWMA completion compares it with the stamp of its estimate ({@link #settled}).
+     */
+    private volatile long settled = UNSET;
     /** {@link #RUNNING} and {@link #USED}, one word so the usual read tests one value. */
     private volatile int state;
     /** Set once by close(): the ticker exits and no new one starts. */
@@ -94,6 +99,9 @@ final class CoarseClock implements AutoCloseable {
         return new CoarseClock(System::nanoTime, threadFactory, TimeUnit.MILLISECONDS.toNanos(1), 1000);
     }
 
+    /** {@link #settled} while no ticker runs: odd, so it equals no stamp (see {@link #settled()}). */
+    static final long UNSET = -1;
+
     /** {@link #state} bit: a ticker is refreshing {@code tick} (readers may use it). */
     private static final int RUNNING = 1;
     /** {@link #state} bit: someone read the clock since the ticker's last tick. */
@@ -122,6 +130,19 @@ final class CoarseClock implements AutoCloseable {
         return slowNow();
     }
 
+    /**
+     * The current tick with its lowest bit cleared while a ticker refreshes it, else {@link #UNSET} (odd). A
+     * peak-EWMA estimate stamped at {@code settled()} (stamps clear the same bit) was updated at this tick, and a
+     * sample within it changes nothing: its completion reads this one field and does not read the clock. It does
+     * not mark the clock used; the first completion of each estimate after a tick finds its stamp older and reads
+     * {@link #now()}, which does.
+     *
+     * @return the tick, even, or {@link #UNSET}
+     */
+    long settled() {
+        return settled;
+    }
+
     private long slowNow() {
         if (direct) {
             return source.getAsLong();
@@ -135,6 +156,7 @@ final class CoarseClock implements AutoCloseable {
         long t = source.getAsLong();
         advance(t);
         if (!closed && !disabled && STATE.compareAndSet(this, 0, RUNNING | USED)) {
+            settled = tick & ~1L; // running from now on: completions need not wait for the first tick
             start();
         }
         return t;
@@ -150,6 +172,7 @@ final class CoarseClock implements AutoCloseable {
             t.start();
         } catch (RuntimeException | Error e) {
             disabled = true;
+            settled = UNSET;
             state = 0;
             log.warn("coarse clock disabled, reading the clock on every completion: could not start a ticker", e);
         }
@@ -170,6 +193,7 @@ final class CoarseClock implements AutoCloseable {
             while (!closed) {
                 LockSupport.parkNanos(this, resolution);
                 advance(source.getAsLong());
+                settled = tick & ~1L;
                 if ((int) STATE.getAndBitwiseAnd(this, ~USED) == (RUNNING | USED)) {
                     idle = 0;
                 } else if (++idle >= idleTicks) {
@@ -179,7 +203,9 @@ final class CoarseClock implements AutoCloseable {
                 }
             }
         } finally {
-            // on every exit, even by an error: readers never keep using a tick nobody refreshes
+            // on every exit, even by an error: readers never keep using a tick nobody refreshes (settled first: a
+            // new ticker starts only after state is 0, and its first tick must not be overwritten)
+            settled = UNSET;
             state = 0;
         }
     }

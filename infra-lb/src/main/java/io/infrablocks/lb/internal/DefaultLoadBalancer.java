@@ -73,7 +73,8 @@ public final class DefaultLoadBalancer implements LoadBalancer {
      * The clock of the peak-EWMA completions: cached system time, or {@code clock} read directly ({@link
      * CoarseClock#direct}).
      */
-    private final CoarseClock ewmaClock;
+    /** The clock of peak-EWMA decay ({@link #ewmaNow}); each handle keeps a reference for its completion. */
+    final CoarseClock ewmaClock;
 
     private final RandomGenerator random;
     /**
@@ -479,24 +480,33 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         return new Member.Handle(m, s, exact);
     }
 
-    /** {@link #complete} of a success when {@link #plainSuccess}. */
-    void succeedPlain(Member.Handle h, long latencyNanos) {
+    /**
+     * {@link #complete} of a success when {@link #plainSuccess}. Static, as {@link #succeedStripeCost}: the usual case
+     * reads nothing of the balancer, whose fields the slow paths reach through the handle.
+     */
+    static void succeedPlain(Member.Handle h, long latencyNanos) {
         checkLatency(latencyNanos);
         Member m = h.member;
         decrement(h);
         if (!quiet(m)) {
-            successSlow(m);
+            h.lb.successSlow(m);
         }
     }
 
-    /** {@link #complete} of a success when {@link #stripeCostSuccess}. */
-    void succeedStripeCost(Member.Handle h, long latencyNanos) {
+    /**
+     * {@link #complete} of a success when {@link #stripeCostSuccess}. The usual case is an estimate updated at this
+     * tick and a sample within it, which changes nothing: it compares the stamp with the clock's {@link
+     * CoarseClock#settled} through the handle's reference to the clock, and reads nothing of the balancer.
+     */
+    static void succeedStripeCost(Member.Handle h, long latencyNanos) {
         checkLatency(latencyNanos);
         Member m = h.member;
         decrement(h);
-        h.observe(ewmaNow(), latencyNanos);
+        if (h.costStamp != h.clock.settled() || latencyNanos > h.cost) {
+            h.observe(h.clock.now(), latencyNanos);
+        }
         if (!quiet(m)) {
-            successSlow(m);
+            h.lb.successSlow(m);
         }
     }
 
@@ -545,10 +555,10 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         }
     }
 
-    private void decrement(Member.Handle h) {
+    private static void decrement(Member.Handle h) {
         if (!h.releaseChecked()) {
             Member m = h.member;
-            throw new IllegalStateException("endpoint '" + m.id + "' of load balancer '" + name
+            throw new IllegalStateException("endpoint '" + m.id + "' of load balancer '" + h.lb.name
                     + "' has no call in flight: a selection was completed more times than it was picked");
         }
     }

@@ -324,31 +324,34 @@ final class LoadPickers {
         }
 
         /**
-         * The lighter of two healthy candidates' handles by peak-EWMA load ({@link #lighter}, {@code ha} on a tie),
-         * or null unless both have a sample (the checked rules then apply the penalty of a member without one).
+         * The lighter of two healthy candidates' handles by peak-EWMA load, {@code score × (pending + 1)} ({@code ha}
+         * on a tie), or null unless both have a sample (the checked rules then apply the penalty of a member without
+         * one).
+         *
+         * <p>It does not read the clock: both estimates decay by the same factor from the later of the two stamps to
+         * now, so only the older one is decayed, by the gap between the stamps. Equal stamps (the usual case under
+         * load: both estimates updated at the same tick) mean both have a sample, since a handle without one has an
+         * odd stamp of its own ({@link Member.HandleHot#costStamp}); only unequal ones need the test.
          */
         static Member.Handle lighterByCost(DefaultLoadBalancer lb, Member.Handle ha, Member.Handle hb) {
+            long ta = ha.costStamp;
+            long tb = hb.costStamp;
+            int pa = ha.load();
+            int pb = hb.load();
             double sa = ha.score;
             double sb = hb.score;
-            if (sa * sb > 0) { // both measured (scores are never negative): one test
-                return lighter(lb, ha, sa, hb, sb) ? hb : ha;
+            if (ta == tb && pa == pb) {
+                // equal counts (the usual case of a stripe whose thread waits for each call: none in flight) multiply
+                // both scores by the same pa + 1, so the scores decide
+                return sb < sa ? hb : ha;
             }
-            return null;
-        }
-
-        /**
-         * Compares two peak-EWMA loads without reading the clock: both costs decay by the same factor from
-         * the later of the two stamps to now, so only the older one is decayed, by the gap between the
-         * stamps. Each estimate comes over its weight ({@link Member.HandleHot#score}). Both members healthy, both
-         * scores positive.
-         *
-         * @return whether b is strictly lighter than a
-         */
-        static boolean lighter(DefaultLoadBalancer lb, Member.Handle ha, double sa, Member.Handle hb, double sb) {
-            long gap = ha.costStamp - hb.costStamp; // > 0: b's estimate is the older one
-            double la = sa * (ha.load() + 1);
-            double lb2 = sb * (hb.load() + 1);
+            double la = sa * (pa + 1);
+            double lb2 = sb * (pb + 1);
+            long gap = ta - tb; // > 0: b's estimate is the older one
             if (gap != 0) {
+                if (!(la * lb2 > 0)) {
+                    return null; // one has no sample yet (a score of 0; or a count read mid-update)
+                }
                 // one decay call site: the pick's compiled code must stay small enough to be inlined
                 double f = Member.decay(Math.abs(gap) * lb.ewmaDecayRate);
                 if (gap > 0) {
@@ -357,7 +360,7 @@ final class LoadPickers {
                     la *= f;
                 }
             }
-            return lb2 < la;
+            return lb2 < la ? hb : ha;
         }
 
         private double load(DefaultLoadBalancer lb, Member m, long now, int stripe) {
@@ -506,8 +509,8 @@ final class LoadPickers {
     }
 
     /**
-     * P2C peak-EWMA, {@link Ahead}: {@link TwoChoices#lighter}; a candidate without a latency sample yet sends
-     * the pick to the checked rules.
+     * P2C peak-EWMA, {@link Ahead}: {@link TwoChoices#lighterByCost}, or {@link #lighterWithoutSample} when a
+     * candidate has no latency sample yet.
      */
     static final class AheadEwma extends Ahead {
         AheadEwma(Member[] members) {
@@ -517,7 +520,26 @@ final class LoadPickers {
         @Override
         Member.Handle lighterOf(DefaultLoadBalancer lb, Member.Handle ha, Member.Handle hb, int stripe) {
             Member.Handle h = lighterByCost(lb, ha, hb);
-            return h != null ? h : pickHandleChecked(lb, 0, stripe);
+            return h != null ? h : lighterWithoutSample(ha, hb);
+        }
+
+        /**
+         * The lighter of two candidates when one has no sample yet, by {@link #ewmaLoad}'s rule for a missing
+         * estimate: nothing in flight makes it the lightest (0), something in flight a penalty; the other compares
+         * its score. No call: a call on this path, however rare, would make the compiler keep the pick's registers
+         * on the stack on the usual path too.
+         */
+        static Member.Handle lighterWithoutSample(Member.Handle ha, Member.Handle hb) {
+            return withoutSample(hb) < withoutSample(ha) ? hb : ha;
+        }
+
+        private static double withoutSample(Member.Handle h) {
+            double s = h.score;
+            int pending = h.load();
+            if (s > 0) {
+                return s * (pending + 1);
+            }
+            return pending <= 0 ? 0 : (PENALTY + pending) / h.weight;
         }
     }
 }

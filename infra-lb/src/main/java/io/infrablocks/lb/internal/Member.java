@@ -5,6 +5,7 @@ import io.infrablocks.lb.Request;
 import io.infrablocks.lb.Selection;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The balancer's per-endpoint state. The {@link Selection}s a pick returns are preallocated {@link Handle}s,
@@ -378,14 +379,22 @@ final class Member extends MemberHead {
      * candidate's comparison reads one cache line at most offsets (HotSpot lays out superclass fields first).
      */
     abstract static class HandleHot extends HandlePadBefore {
+        /** The stamps of handles without a sample: odd, each used once (2^62 of them before one repeats). */
+        static final AtomicLong UNSAMPLED = new AtomicLong(1);
+
         /**
          * P2C peak EWMA: {@link HandleCounters#cost} divided by the weight, so a pick compares two products
          * instead of four. Written after every change of the cost or the weight (volatile), see {@code
          * Handle.setScore}; 0 until the first sample.
          */
         double score;
-        /** P2C: when {@link HandleCounters#cost} was last updated. */
-        long costStamp;
+        /**
+         * P2C: when {@link HandleCounters#cost} was last updated, the clock's reading with its lowest bit cleared; odd
+         * (and unique to the handle, from {@link #UNSAMPLED}) while the cost is 0, before the first sample. So two
+         * handles' stamps are equal only if both have a sample and were updated at the same tick, and a pick tests
+         * for a missing sample only when the stamps differ ({@code TwoChoices.lighterByCost}).
+         */
+        long costStamp = UNSAMPLED.getAndAdd(2);
         /**
          * Striped: picks on this stripe (atomic add) less the completions of those picks by threads other
          * than {@link HandleCounters#owner} (atomic subtract).
@@ -407,6 +416,8 @@ final class Member extends MemberHead {
         final int stripe;
         /** The member's balancer (the completion's first step, one load from the selection). */
         final DefaultLoadBalancer lb;
+        /** The balancer's {@link DefaultLoadBalancer#ewmaClock}: a completion reads it in one load, not two. */
+        final CoarseClock clock;
         /** Whether the member keeps the exact count (not {@link Member#striped}): the counters here stay 0. */
         final boolean exact;
         /** {@link #weight} as a double (the divisor of {@link #score}), written with it (volatile). */
@@ -419,6 +430,7 @@ final class Member extends MemberHead {
         HandleCounters(Member member, int stripe, boolean exact) {
             this.member = member;
             this.lb = member.lb;
+            this.clock = lb == null ? null : lb.ewmaClock; // no balancer: a picker's unit test
             this.stripe = stripe;
             this.exact = exact;
             this.weight = member.weight;
@@ -440,7 +452,7 @@ final class Member extends MemberHead {
      * member (when the member is {@link #striped}). A pick counts itself on its thread's stripe and returns that
      * stripe's handle; the completion is credited to the handle's stripe, whichever thread makes it. The member, the
      * balancer, the stripe, the weight and the counters sit between 64-byte paddings (HotSpot lays out superclass
-     * fields first; with compressed oops they are at offsets 80 to 143 of a 208-byte object, those a P2C pick compares
+     * fields first; with compressed oops they are at offsets 80 to 147 of a 216-byte object, those a P2C pick compares
      * at 80 to 107, see {@link HandleHot}), so no two stripes' counters share a cache line; a completion touches one or
      * two lines of the handle (objects are aligned to 8 bytes, not to lines). A balancer whose usual success needs no
      * decision per call makes its handles of a subclass that goes straight to that success ({@link PlainHandle}, {@link
@@ -548,11 +560,14 @@ final class Member extends MemberHead {
         /**
          * P2C peak EWMA: feeds this stripe's estimate of the member, as {@link Member#observe} does the
          * member's. Only completions of this stripe's picks write it, so with one thread per stripe no other
-         * core writes this line.
+         * core writes this line. The stamp keeps {@code now} with its lowest bit cleared (see {@link #costStamp}); the
+         * estimate decays from one stamp to the next, so a nanosecond lost in each changes nothing a 10 s time
+         * constant could show.
          */
         final void observe(long now, long latencyNanos) {
             double c = cost;
-            long td = now - costStamp;
+            long t = now & ~1L;
+            long td = t - costStamp; // without a sample (c == 0) only its sign is used, and only for a sample of 0
             if (td <= 0 && latencyNanos <= c) {
                 return; // the usual case between clock ticks: a sample within the estimate changes nothing
             }
@@ -561,8 +576,13 @@ final class Member extends MemberHead {
                 HANDLE_COST.setVolatile(this, next); // before the weight is read: see setScore
                 setScore(next);
             }
-            if (td > 0 || c == 0) { // the first sample stamps whatever the clock reads (it may read below 0)
-                HANDLE_COST_STAMP.setRelease(this, now);
+            if (next == 0) {
+                // no sample above 0 yet, or one decayed to 0: unsampled again, with a stamp of its own
+                if (c != 0) {
+                    HANDLE_COST_STAMP.setRelease(this, UNSAMPLED.getAndAdd(2));
+                }
+            } else if (td > 0 || c == 0) { // the first sample stamps whatever the clock reads (it may read below 0)
+                HANDLE_COST_STAMP.setRelease(this, t);
             }
         }
 
@@ -631,7 +651,7 @@ final class Member extends MemberHead {
 
         @Override
         public void success(long latencyNanos) {
-            lb.succeedPlain(this, latencyNanos);
+            DefaultLoadBalancer.succeedPlain(this, latencyNanos);
         }
     }
 
@@ -646,7 +666,7 @@ final class Member extends MemberHead {
 
         @Override
         public void success(long latencyNanos) {
-            lb.succeedStripeCost(this, latencyNanos);
+            DefaultLoadBalancer.succeedStripeCost(this, latencyNanos);
         }
     }
 

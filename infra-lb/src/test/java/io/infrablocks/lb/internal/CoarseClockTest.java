@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import io.infrablocks.lb.Endpoint;
 import io.infrablocks.lb.LoadBalancer;
 import io.infrablocks.lb.Request;
+import io.infrablocks.lb.Selection;
 import io.infrablocks.lb.Strategy;
 import java.util.ArrayList;
 import java.util.List;
@@ -97,6 +98,37 @@ class CoarseClockTest {
         }
     }
 
+    /** Spins until {@link CoarseClock#settled()} is {@code expected}, failing after 10 s. */
+    private static void awaitSettled(CoarseClock clock, long expected) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        long last;
+        while ((last = clock.settled()) != expected) {
+            if (System.nanoTime() - deadline > 0) {
+                fail("settled() is still " + last + ", not " + expected);
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    @Test
+    void settledIsTheTickWithItsLowestBitClearedWhileATickerRunsElseUnset() throws InterruptedException {
+        AtomicLong source = new AtomicLong(1_001);
+        Recording factory = new Recording();
+        CoarseClock clock = new CoarseClock(source::get, factory, 100_000, 1_000_000);
+        assertEquals(CoarseClock.UNSET, clock.settled());
+        assertEquals(1, CoarseClock.UNSET & 1); // odd: no stamp equals it
+        assertEquals(1_001, clock.now());
+        assertEquals(1_000, clock.settled()); // set by the read that starts the ticker
+        source.set(5_003);
+        awaitSettled(clock, 5_002);
+        clock.close();
+        Thread ticker = factory.threads().get(0);
+        ticker.join(5_000);
+        assertFalse(ticker.isAlive());
+        assertEquals(CoarseClock.UNSET, clock.settled());
+        assertEquals(CoarseClock.UNSET, CoarseClock.direct(source::get).settled());
+    }
+
     @Test
     void idleTickerStopsAndTheNextReadStartsAnother() throws InterruptedException {
         AtomicLong source = new AtomicLong(10);
@@ -107,6 +139,7 @@ class CoarseClockTest {
             first.join(5_000);
             assertFalse(first.isAlive());
             assertFalse(clock.ticking());
+            assertEquals(CoarseClock.UNSET, clock.settled());
             source.set(20);
             // stopped: a read goes to the source, and starts a new ticker
             assertEquals(20, clock.now());
@@ -138,6 +171,7 @@ class CoarseClockTest {
             source.set(4);
             assertEquals(4, clock.now());
             assertFalse(clock.ticking());
+            assertEquals(CoarseClock.UNSET, clock.settled());
         }
     }
 
@@ -157,6 +191,29 @@ class CoarseClockTest {
         Thread ticker = factory.threads().get(0);
         ticker.join(5_000);
         assertFalse(ticker.isAlive());
+    }
+
+    @Test
+    void completionsBetweenTicksKeepTheTickerRunningAndANewPeakIsTakenAtOnce() throws InterruptedException {
+        Recording factory = new Recording();
+        try (LoadBalancer lb = LoadBalancer.builder()
+                .name("settled")
+                .endpoints(Endpoint.of("a", "10.0.0.1", 80), Endpoint.of("b", "10.0.0.2", 80))
+                .strategy(Strategy.p2cEwma())
+                .threadFactory(factory)
+                .build()) {
+            // most completions compare their stamp with settled() and do not read the clock; the first of each
+            // estimate after a tick does, so the ticker (which stops after 1 s without a read) keeps running
+            long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1_500);
+            while (System.nanoTime() - end < 0) {
+                lb.pick(Request.none()).success(1_000_000);
+            }
+            assertEquals(1, factory.threads().size());
+            assertTrue(factory.threads().get(0).isAlive());
+            Selection s = lb.pick(Request.none());
+            s.success(50_000_000); // above the estimate: replaces it, within the tick or not
+            assertEquals(50_000_000.0, ((Member.Handle) s).cost);
+        }
     }
 
     @Test

@@ -3,6 +3,8 @@ package io.infrablocks.lb.internal;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,8 +15,10 @@ import io.infrablocks.lb.Selection;
 import io.infrablocks.lb.Strategy;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -235,6 +239,73 @@ class LoadPickersTest {
                 }
                 updater.join();
             });
+        }
+    }
+
+    @Test
+    void aStripeWithoutASampleHasAnOddStampOfItsOwnSoEqualStampsMeanBothHaveOne() {
+        AtomicLong clock = new AtomicLong(1_000_001L); // odd: a stamp clears the lowest bit of the reading
+        List<Endpoint> endpoints = List.of(Endpoint.of("a", "127.0.0.1", 4200), Endpoint.of("b", "127.0.0.1", 4201));
+        try (LoadBalancer lb = p2cEwma("stamps", endpoints, clock)) {
+            DefaultLoadBalancer d = (DefaultLoadBalancer) lb;
+            Set<Long> stamps = new HashSet<>();
+            for (String id : List.of("a", "b")) {
+                for (int s = 0; s < Stripes.COUNT; s++) {
+                    long stamp = d.member(id).handle(s).costStamp;
+                    assertEquals(1, stamp & 1, id + ", stripe " + s);
+                    stamps.add(stamp);
+                }
+            }
+            assertEquals(2 * Stripes.COUNT, stamps.size());
+            Member.Handle a = d.member("a").handle(0);
+            Member.Handle b = d.member("b").handle(0);
+            Member.Handle b1 = d.member("b").handle(1);
+            long unsampled = a.costStamp;
+
+            a.observe(clock.get(), 0); // a sample of 0 leaves no estimate
+            assertEquals(0.0, a.cost);
+            assertEquals(unsampled, a.costStamp);
+            a.observe(clock.get(), 2_000_000);
+            assertEquals(2_000_000.0, a.cost);
+            assertEquals(1_000_000L, a.costStamp);
+            // without a sample on both, the checked rules decide (null), in either order and for two without one
+            assertNull(LoadPickers.TwoChoices.lighterByCost(d, a, b));
+            assertNull(LoadPickers.TwoChoices.lighterByCost(d, b, a));
+            assertNull(LoadPickers.TwoChoices.lighterByCost(d, b, b1));
+            // the deck's rule for a missing sample: nothing in flight is the lightest, something in flight a penalty
+            assertSame(b, LoadPickers.AheadEwma.lighterWithoutSample(a, b));
+            assertSame(b, LoadPickers.AheadEwma.lighterWithoutSample(b, a));
+            assertSame(b, LoadPickers.AheadEwma.lighterWithoutSample(b, b1));
+            b.acquireStriped();
+            assertSame(a, LoadPickers.AheadEwma.lighterWithoutSample(a, b));
+            assertSame(a, LoadPickers.AheadEwma.lighterWithoutSample(b, a));
+            assertSame(b1, LoadPickers.AheadEwma.lighterWithoutSample(b, b1));
+            assertTrue(b.releaseChecked());
+
+            b.observe(clock.get(), 1_000_000); // the same tick: equal stamps
+            assertEquals(a.costStamp, b.costStamp);
+            assertSame(b, LoadPickers.TwoChoices.lighterByCost(d, a, b));
+            assertSame(b, LoadPickers.TwoChoices.lighterByCost(d, b, a));
+            // two calls in flight on b: 1 ms x 3 against 2 ms x 1
+            b.acquireStriped();
+            b.acquireStriped();
+            assertSame(a, LoadPickers.TwoChoices.lighterByCost(d, a, b));
+            assertSame(a, LoadPickers.TwoChoices.lighterByCost(d, b, a));
+            assertTrue(b.releaseChecked());
+            assertTrue(b.releaseChecked());
+            // a new peak replaces b's estimate: 2 ms each, and a tie goes to the first
+            b.observe(clock.get(), 2_000_000);
+            assertEquals(2_000_000.0, b.cost);
+            assertSame(a, LoadPickers.TwoChoices.lighterByCost(d, a, b));
+            assertSame(b, LoadPickers.TwoChoices.lighterByCost(d, b, a));
+
+            // one decay time later b has a new sample (1.37 ms) and a has none: a's 2 ms counts as 0.74 ms
+            clock.addAndGet(d.ewmaDecayNanos);
+            b.observe(clock.get(), 1_000_000);
+            assertNotEquals(a.costStamp, b.costStamp);
+            assertEquals(2_000_000.0 * Math.exp(-1) + 1_000_000 * (1 - Math.exp(-1)), b.cost, 1e-6);
+            assertSame(a, LoadPickers.TwoChoices.lighterByCost(d, a, b));
+            assertSame(a, LoadPickers.TwoChoices.lighterByCost(d, b, a));
         }
     }
 }
