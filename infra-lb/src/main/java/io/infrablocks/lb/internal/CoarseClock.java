@@ -31,6 +31,13 @@ import org.slf4j.LoggerFactory;
  * moves forward (a CAS maximum: the ticker and readers that find it stopped may write at once), so readers
  * see a monotonic clock that lags the source by at most about one resolution plus the ticker's scheduling
  * delay. If the factory fails to make a thread, every read goes to the source from then on (logged once).
+ *
+ * <p>{@code settled}, a second volatile long written by the ticker alone (and by the read that starts it), holds the
+ * tick with its lowest bit cleared while a ticker runs and {@link #UNSET} (odd) otherwise, set before {@code state}
+ * is cleared so a new ticker's value is never overwritten by an old one's exit. A peak-EWMA completion compares its
+ * estimate's stamp with it (one load, no state test): equal means the estimate was updated at this tick. It does not
+ * mark the clock used, but the first completion of each estimate after a tick finds the stamp older and reads {@link
+ * #now()}, which does, so a ticker keeps running while completions come.
  */
 final class CoarseClock implements AutoCloseable {
 
@@ -60,8 +67,9 @@ final class CoarseClock implements AutoCloseable {
     /** The latest reading; only grows. */
     private volatile long tick;
     /**
-     * {@code tick} with its lowest bit cleared while the ticker runs, else {@link #UNSET}: written by the ticker
-     * only. A peak-EWMA completion compares it with the stamp of its estimate ({@link #settled}).
+     * {@code tick} with its lowest bit cleared while the ticker runs, else {@link #UNSET}: written by the ticker, and
+     * by the read that starts it (or fails to). A peak-EWMA completion compares it with its estimate's stamp ({@link
+     * #settled()}).
      */
     private volatile long settled = UNSET;
     /** {@link #RUNNING} and {@link #USED}, one word so the usual read tests one value. */

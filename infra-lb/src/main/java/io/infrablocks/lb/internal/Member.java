@@ -58,7 +58,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * both (Finagle takes a monitor here, which with two threads costs more than the rest of the completion). Each handle
  * also keeps the estimate over its weight ({@code score}), which the pick compares. It is written after each change of
  * the estimate or the weight; a re-weight racing with an update ends on the new weight (volatile accesses on both
- * sides, on those rare paths only, see {@code Handle.setScore}). The stamp only moves forward. The failure-rate
+ * sides, on those rare paths only, see {@code Handle.setScore}). A stamp only moves forward while its estimate has a
+ * sample (a stripe's is odd without one, see {@code HandleHot.costStamp}). The failure-rate
  * window is guarded by this object's monitor. Everything else is volatile and written on rare paths.
  */
 final class Member extends MemberHead {
