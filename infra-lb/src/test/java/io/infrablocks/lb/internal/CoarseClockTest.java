@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -40,11 +41,16 @@ class CoarseClockTest {
 
     /** Spins until the clock reads {@code expected}, failing after 10 s (a spin ignores the class timeout). */
     private static void awaitReading(CoarseClock clock, long expected) {
+        await(clock::now, expected, "the clock reads");
+    }
+
+    /** Spins until {@code read} returns {@code expected}, failing after 10 s with the last value. */
+    private static void await(LongSupplier read, long expected, String what) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         long last;
-        while ((last = clock.now()) != expected) {
+        while ((last = read.getAsLong()) != expected) {
             if (System.nanoTime() - deadline > 0) {
-                fail("the clock still reads " + last + ", not " + expected);
+                fail(what + " " + last + ", not " + expected);
             }
             Thread.onSpinWait();
         }
@@ -98,18 +104,6 @@ class CoarseClockTest {
         }
     }
 
-    /** Spins until {@link CoarseClock#settled()} is {@code expected}, failing after 10 s. */
-    private static void awaitSettled(CoarseClock clock, long expected) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        long last;
-        while ((last = clock.settled()) != expected) {
-            if (System.nanoTime() - deadline > 0) {
-                fail("settled() is still " + last + ", not " + expected);
-            }
-            Thread.onSpinWait();
-        }
-    }
-
     @Test
     void settledIsTheTickWithItsLowestBitClearedWhileATickerRunsElseUnset() throws InterruptedException {
         AtomicLong source = new AtomicLong(1_001);
@@ -120,7 +114,7 @@ class CoarseClockTest {
         assertEquals(1_001, clock.now());
         assertEquals(1_000, clock.settled()); // set by the read that starts the ticker
         source.set(5_003);
-        awaitSettled(clock, 5_002);
+        await(clock::settled, 5_002, "settled() is");
         clock.close();
         Thread ticker = factory.threads().get(0);
         ticker.join(5_000);
