@@ -55,10 +55,16 @@ final class LoadPickers {
     }
 
     static double ewmaLoad(Member m, long now, int stripe) {
-        double c = m.stripeCosts ? m.handle(stripe).cost(now) : m.cost(now);
-        int pending = m.load(stripe);
+        return ewmaLoad(m.stripeCosts ? m.handle(stripe).cost(now) : m.cost(now), m.load(stripe));
+    }
+
+    /**
+     * Finagle's peak-EWMA load: {@code c × (pending + 1)}; without an estimate ({@code c == 0}) 0 when nothing is in
+     * flight, else {@link #PENALTY} plus the count, so a new endpoint gets one call until it answers.
+     */
+    static double ewmaLoad(double c, int pending) {
         if (c == 0) {
-            return pending == 0 ? 0 : PENALTY + pending;
+            return pending <= 0 ? 0 : PENALTY + pending;
         }
         return c * (pending + 1);
     }
@@ -524,22 +530,20 @@ final class LoadPickers {
         }
 
         /**
-         * The lighter of two candidates when one has no sample yet, by {@link #ewmaLoad}'s rule for a missing
-         * estimate: nothing in flight makes it the lightest (0), something in flight a penalty; the other compares
-         * its score. The same two candidates and the same rule as the checked pick, which drew a new pair: no call
+         * The lighter of two candidates when one has no sample yet, by {@link #ewmaLoad(double, int)}'s rule for a
+         * missing estimate: nothing in flight makes it the lightest (0), something in flight a penalty; the other
+         * compares its score. The same two candidates and the same rule as the checked pick, which drew a new pair: no call
          * and no random draw on the deck's path.
          */
         static Member.Handle lighterWithoutSample(Member.Handle ha, Member.Handle hb) {
             return withoutSample(hb) < withoutSample(ha) ? hb : ha;
         }
 
+        /** {@link #ewmaLoad(double, int)} over the weight (a score is already over it). */
         private static double withoutSample(Member.Handle h) {
             double s = h.score;
-            int pending = h.load();
-            if (s > 0) {
-                return s * (pending + 1);
-            }
-            return pending <= 0 ? 0 : (PENALTY + pending) / h.weight;
+            double load = ewmaLoad(s, h.load());
+            return s > 0 ? load : load / h.weight;
         }
     }
 }

@@ -140,17 +140,7 @@ final class Member extends MemberHead {
     void setWeight(int w) {
         weight = w;
         for (Handle h : handles) {
-            h.weight = w;
-            HANDLE_WEIGHT_D.setVolatile(h, (double) w);
-            // then the cost, again if an update changed it meanwhile (see Handle#setScore)
-            for (double c = (double) HANDLE_COST.getVolatile(h); c != 0; ) {
-                HANDLE_SCORE.setVolatile(h, c / w);
-                double again = (double) HANDLE_COST.getVolatile(h);
-                if (again == c) {
-                    break;
-                }
-                c = again;
-            }
+            h.setWeight(w);
         }
     }
 
@@ -589,8 +579,8 @@ final class Member extends MemberHead {
 
         /**
          * Sets {@link #score} to {@code c} (just written to {@link #cost}) over the weight, again if the weight
-         * changed meanwhile. {@link Member#setWeight} writes the weight, then writes the score from the cost, again if
-         * the cost changed meanwhile. Every access on both sides is volatile (sequentially consistent, on these rare
+         * changed meanwhile. {@link #setWeight} writes the weight, then writes the score from the cost, again if the cost
+         * changed meanwhile. Every access on both sides is volatile (sequentially consistent, on these rare
          * paths only), so the last score written is the last cost over the last weight: whichever side writes last
          * has read the other's latest value (two updates of one handle racing each other may still lose one sample,
          * see the class comment).
@@ -602,6 +592,23 @@ final class Member extends MemberHead {
                 if ((double) HANDLE_WEIGHT_D.getVolatile(this) == w) {
                     return;
                 }
+            }
+        }
+
+        /**
+         * The other side of {@link #setScore}: writes the weight, then the score from the cost (while there is one),
+         * again if an update changed the cost meanwhile. Under the balancer's write lock ({@link Member#setWeight}).
+         */
+        final void setWeight(int w) {
+            weight = w;
+            HANDLE_WEIGHT_D.setVolatile(this, (double) w);
+            for (double c = (double) HANDLE_COST.getVolatile(this); c != 0; ) {
+                HANDLE_SCORE.setVolatile(this, c / w);
+                double again = (double) HANDLE_COST.getVolatile(this);
+                if (again == c) {
+                    return;
+                }
+                c = again;
             }
         }
 
