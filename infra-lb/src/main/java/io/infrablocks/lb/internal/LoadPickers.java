@@ -340,31 +340,39 @@ final class LoadPickers {
          * odd stamp of its own ({@link Member.HandleHot#costStamp}); only unequal ones need the test.
          */
         static Member.Handle lighterByCost(DefaultLoadBalancer lb, Member.Handle ha, Member.Handle hb) {
-            long ta = ha.costStamp;
-            long tb = hb.costStamp;
+            long gap = ha.costStamp - hb.costStamp; // > 0: b's estimate is the older one
+            if (gap != 0) {
+                return lighterAcrossStamps(lb, ha, hb, gap);
+            }
+            // the stamps are dead here and the counts are read only now: fewer values live at once, so the caller's
+            // loop keeps its own in registers
             int pa = ha.load();
             int pb = hb.load();
-            double sa = ha.score;
-            double sb = hb.score;
-            if (ta == tb && pa == pb) {
+            if (pa == pb) {
                 // equal counts (the usual case of a stripe whose thread waits for each call: none in flight) multiply
                 // both scores by the same pa + 1, so the scores decide
-                return sb < sa ? hb : ha;
+                return hb.score < ha.score ? hb : ha;
             }
-            double la = sa * (pa + 1);
-            double lb2 = sb * (pb + 1);
-            long gap = ta - tb; // > 0: b's estimate is the older one
-            if (gap != 0) {
-                if (!(la * lb2 > 0)) {
-                    return null; // one has no sample yet (a score of 0; or a count read mid-update)
-                }
-                // one decay call site: the pick's compiled code must stay small enough to be inlined
-                double f = Member.decay(Math.abs(gap) * lb.ewmaDecayRate);
-                if (gap > 0) {
-                    lb2 *= f;
-                } else {
-                    la *= f;
-                }
+            return hb.score * (pb + 1) < ha.score * (pa + 1) ? hb : ha;
+        }
+
+        /**
+         * {@link #lighterByCost} when the stamps differ by {@code gap} (a's less b's): null unless both have a sample,
+         * else the loads compared with the older estimate decayed by the gap.
+         */
+        private static Member.Handle lighterAcrossStamps(
+                DefaultLoadBalancer lb, Member.Handle ha, Member.Handle hb, long gap) {
+            double la = ha.score * (ha.load() + 1);
+            double lb2 = hb.score * (hb.load() + 1);
+            if (!(la * lb2 > 0)) {
+                return null; // one has no sample yet (a score of 0; or a count read mid-update)
+            }
+            // one decay call site: the pick's compiled code must stay small enough to be inlined
+            double f = Member.decay(Math.abs(gap) * lb.ewmaDecayRate);
+            if (gap > 0) {
+                lb2 *= f;
+            } else {
+                la *= f;
             }
             return lb2 < la ? hb : ha;
         }
