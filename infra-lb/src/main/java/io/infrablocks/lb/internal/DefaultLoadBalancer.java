@@ -487,8 +487,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
     /**
      * {@link #complete} of a success when {@link #stripeCostSuccess}. The usual case is an estimate updated at this
      * tick and a sample within it, which changes nothing: it compares the stamp with the clock's {@link
-     * CoarseClock#settled} through the handle's reference to the clock, and reads nothing of the balancer or the
-     * member (the handle's {@link Member.HandleCounters#slowSuccess} mark stands for the member's streak and status).
+     * CoarseClock#settled} through the handle's reference to the clock, and reads nothing of the balancer.
      */
     static void succeedStripeCost(Member.Handle h, long latencyNanos) {
         checkLatency(latencyNanos);
