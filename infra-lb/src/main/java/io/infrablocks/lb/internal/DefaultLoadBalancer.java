@@ -461,6 +461,14 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         }
     }
 
+    /**
+     * Whether a success on {@code m} needs nothing more than its count (and estimate): no failure streak to reset,
+     * not draining. One test for the usual case.
+     */
+    private static boolean quiet(Member m) {
+        return (m.consecutiveFailures | (m.status & Member.DRAINING)) == 0;
+    }
+
     /** The handle of member {@code m} for stripe {@code s}, of the class of this balancer's usual success. */
     Member.Handle newHandle(Member m, int s, boolean exact) {
         if (plainSuccess) {
@@ -478,9 +486,10 @@ public final class DefaultLoadBalancer implements LoadBalancer {
      */
     static void succeedPlain(Member.Handle h, long latencyNanos) {
         checkLatency(latencyNanos);
+        Member m = h.member;
         decrement(h);
-        if (h.slowSuccess) {
-            h.lb.successSlow(h.member);
+        if (!quiet(m)) {
+            h.lb.successSlow(m);
         }
     }
 
@@ -491,12 +500,13 @@ public final class DefaultLoadBalancer implements LoadBalancer {
      */
     static void succeedStripeCost(Member.Handle h, long latencyNanos) {
         checkLatency(latencyNanos);
+        Member m = h.member;
         decrement(h);
         if (h.costStamp != h.clock.settled() || latencyNanos > h.cost) {
             h.observe(h.clock.now(), latencyNanos);
         }
-        if (h.slowSuccess) {
-            h.lb.successSlow(h.member);
+        if (!quiet(m)) {
+            h.lb.successSlow(m);
         }
     }
 
@@ -514,7 +524,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
             }
         }
         if (ok) {
-            if (h.slowSuccess || recordsRate) {
+            if (!quiet(m) || recordsRate) {
                 successSlow(m);
             }
             return;
@@ -525,16 +535,7 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         }
     }
 
-    /**
-     * The rest of a success when {@link Member.HandleCounters#slowSuccess} (or a failure-rate window) says there is
-     * more than the count: resets the failure streak and reports drain progress. The marks are cleared before the
-     * streak and the status are read, so a failure or a drain that writes after those reads marks the handles after
-     * the clearing; while draining they stay (every success reports progress).
-     */
     private void successSlow(Member m) {
-        if ((m.status & Member.DRAINING) == 0) {
-            m.clearSlowSuccess();
-        }
         if (m.consecutiveFailures != 0) {
             m.consecutiveFailures = 0;
         }
@@ -542,7 +543,6 @@ public final class DefaultLoadBalancer implements LoadBalancer {
             recordRate(m, false);
         }
         if ((m.status & Member.DRAINING) != 0) {
-            m.markSlowSuccess(); // a drain that began after the first read may have marked before the clearing
             drainProgress(m);
         }
     }
@@ -581,7 +581,6 @@ public final class DefaultLoadBalancer implements LoadBalancer {
         Member.FAILURES.getAndAdd(m, 1L);
         if (consecutiveFailures > 0) {
             int c = (int) Member.CONSECUTIVE_FAILURES.getAndAdd(m, 1) + 1;
-            m.markSlowSuccess(); // a streak to reset: after it is written (see successSlow)
             if (c >= consecutiveFailures) {
                 tryEject(m, c + " consecutive failures");
             }
@@ -767,7 +766,6 @@ public final class DefaultLoadBalancer implements LoadBalancer {
     public void drain(String id) {
         Member m = member(id);
         if (m.setBits(Member.DRAINING)) {
-            m.markSlowSuccess(); // every success reports drain progress: after the status is written
             log.info("load balancer '{}' draining {} ({} in flight)", name, m.endpoint, m.inFlight());
             healthChanged();
         }

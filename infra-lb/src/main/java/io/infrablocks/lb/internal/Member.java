@@ -144,27 +144,6 @@ final class Member extends MemberHead {
         }
     }
 
-    /**
-     * Marks every handle's {@link HandleCounters#slowSuccess}, after the failure streak or the drain that makes a
-     * success slow was written (a handle already marked is not written again: a failing member fails often).
-     */
-    void markSlowSuccess() {
-        for (Handle h : handles) {
-            if (!h.slowSuccess) {
-                h.slowSuccess = true;
-            }
-        }
-    }
-
-    /** Clears every handle's {@link HandleCounters#slowSuccess}; the caller reads the streak and status after. */
-    void clearSlowSuccess() {
-        for (Handle h : handles) {
-            if (h.slowSuccess) {
-                h.slowSuccess = false;
-            }
-        }
-    }
-
     /** The selection of a pick counted on stripe {@code s}. */
     Handle handle(int s) {
         return handles[s];
@@ -438,15 +417,6 @@ final class Member extends MemberHead {
         Thread owner;
         /** P2C: this stripe's latency estimate of the member (see {@link Member#observe}). */
         double cost;
-        /**
-         * Whether a success on the member needs more than its count (and estimate): a failure streak to reset or a
-         * drain in progress. Every handle of the member carries it, so a completion tests it on this line instead of
-         * reading the member's streak and status on another. Set after those are written ({@link
-         * Member#markSlowSuccess}); cleared by a success before it reads them again (see {@code
-         * DefaultLoadBalancer.successSlow}), so a streak or a drain is never left unmarked; a stale mark costs one
-         * slow success.
-         */
-        volatile boolean slowSuccess;
 
         HandleCounters(Member member, int stripe, boolean exact) {
             this.member = member;
