@@ -348,6 +348,56 @@ class LoadBalancerTest {
         }
     }
 
+    @Test
+    void aSuccessEndsTheFailureStreakWhicheverClassCompletesTheCall() {
+        // round-robin completes through a plain handle, P2C peak EWMA through a stripe-cost one, least response time
+        // through the general completion: each must send the success that ends a streak down the slow path
+        for (Strategy strategy : List.of(Strategy.roundRobin(), Strategy.p2cEwma(), Strategy.leastResponseTime())) {
+            List<String> events = new ArrayList<>();
+            try (LoadBalancer lb = LoadBalancer.builder()
+                    .endpoints(eps(3))
+                    .strategy(strategy)
+                    .outlierDetection(OutlierDetection.builder()
+                            .consecutiveFailures(3)
+                            .maxEjectionPercent(50)
+                            .build())
+                    .listener(new LoadBalancerListener() {
+                        @Override
+                        public void onEjected(Endpoint endpoint, Duration duration, String reason) {
+                            events.add("ejected " + endpoint.id() + " " + reason);
+                        }
+                    })
+                    .build()) {
+                completeOn(lb, "e0", "FFSFF");
+                assertEquals(List.of(), events, strategy.name());
+                assertEquals(
+                        EndpointStatus.HEALTHY, lb.stats().endpoints().get(0).status(), strategy.name());
+                completeOn(lb, "e0", "F");
+                assertEquals(List.of("ejected e0 3 consecutive failures"), events, strategy.name());
+            }
+        }
+    }
+
+    /**
+     * Completes the calls picked on {@code id} as {@code script} says, in order ({@code F} a failure, {@code S} a
+     * success), each in 1 µs; the calls picked on other endpoints succeed in 1 ms (so a latency-aware strategy keeps
+     * picking {@code id}).
+     */
+    private static void completeOn(LoadBalancer lb, String id, String script) {
+        int done = 0;
+        for (int i = 0; i < 10_000 && done < script.length(); i++) {
+            Selection s = lb.pick();
+            if (!s.endpoint().id().equals(id)) {
+                s.success(1_000_000);
+            } else if (script.charAt(done++) == 'F') {
+                s.failure(1_000);
+            } else {
+                s.success(1_000);
+            }
+        }
+        assertEquals(script.length(), done);
+    }
+
     private static void failUntilEjected(LoadBalancer lb, String id, int failures) {
         int failed = 0;
         for (int i = 0; i < 100 && failed < failures; i++) {
