@@ -70,10 +70,9 @@ public final class DefaultLoadBalancer implements LoadBalancer {
     private final PickerFactory factory;
     private final LongSupplier clock;
     /**
-     * The clock of the peak-EWMA completions: cached system time, or {@code clock} read directly ({@link
-     * CoarseClock#direct}).
+     * The clock of peak-EWMA decay ({@link #ewmaNow}): cached system time, or {@code clock} read directly ({@link
+     * CoarseClock#direct}). Each handle keeps a reference for its completion.
      */
-    /** The clock of peak-EWMA decay ({@link #ewmaNow}); each handle keeps a reference for its completion. */
     final CoarseClock ewmaClock;
 
     private final RandomGenerator random;

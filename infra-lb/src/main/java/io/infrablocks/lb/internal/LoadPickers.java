@@ -540,8 +540,8 @@ final class LoadPickers {
         /**
          * The lighter of two candidates when one has no sample yet, by {@link #ewmaLoad(double, int)}'s rule for a
          * missing estimate: nothing in flight makes it the lightest (0), something in flight a penalty; the other
-         * compares its score. The same two candidates and the same rule as the checked pick, which drew a new pair: no call
-         * and no random draw on the deck's path.
+         * compares its score. The same two candidates and the same rule as the checked pick, which drew a new pair:
+         * no call and no random draw on the deck's path.
          */
         static Member.Handle lighterWithoutSample(Member.Handle ha, Member.Handle hb) {
             return withoutSample(hb) < withoutSample(ha) ? hb : ha;

@@ -281,7 +281,7 @@ final class Member extends MemberHead {
         }
         Handle latest = null;
         for (Handle h : handles) {
-            // stripes without a sample yet have no stamp to compare (0, which a clock below 0 would call newer)
+            // stripes without a sample have no reading for a stamp (an odd counter value, see HandleHot.costStamp)
             if (h.cost != 0 && (latest == null || h.costStamp - latest.costStamp > 0)) {
                 latest = h;
             }
@@ -579,8 +579,8 @@ final class Member extends MemberHead {
 
         /**
          * Sets {@link #score} to {@code c} (just written to {@link #cost}) over the weight, again if the weight
-         * changed meanwhile. {@link #setWeight} writes the weight, then writes the score from the cost, again if the cost
-         * changed meanwhile. Every access on both sides is volatile (sequentially consistent, on these rare
+         * changed meanwhile. {@link #setWeight} writes the weight, then writes the score from the cost, again if the
+         * cost changed meanwhile. Every access on both sides is volatile (sequentially consistent, on these rare
          * paths only), so the last score written is the last cost over the last weight: whichever side writes last
          * has read the other's latest value (two updates of one handle racing each other may still lose one sample,
          * see the class comment).
